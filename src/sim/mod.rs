@@ -1,0 +1,1 @@
+//! The built-in Model Studio simulator (being written).

@@ -1,0 +1,62 @@
+//! Model output is untrusted text. Before any of it reaches a terminal, control characters and
+//! escape sequences are made inert: an ESC becomes the visible `␛`, other C0/C1 controls become
+//! their Unicode "control picture" or `�`. Newlines and tabs survive.
+
+use std::borrow::Cow;
+
+/// Whether `c` must not reach a terminal as-is.
+fn is_dangerous(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        // Bidi overrides and isolates can reorder what the user sees.
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+fn replacement(c: char) -> char {
+    match c {
+        // C0 controls and DEL have visible "control pictures" (U+2400 block).
+        '\0'..='\u{1F}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{FFFD}'),
+        '\u{7F}' => '\u{2421}',
+        _ => '\u{FFFD}',
+    }
+}
+
+/// `text` with every control character except `\n` and `\t` replaced by a visible stand-in.
+/// A CR LF pair becomes a plain LF.
+pub fn inert(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_dangerous) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' && chars.peek() == Some(&'\n') {
+            continue;
+        }
+        if is_dangerous(c) {
+            out.push(replacement(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_are_made_visible() {
+        let hostile = "ok\x1b[2J\x1b]52;c;aGk=\x07 done\r\nnext\u{9b}31m\u{202e}txt";
+        let safe = inert(hostile);
+        assert!(!safe.chars().any(|c| c.is_control() && c != '\n'));
+        assert!(safe.contains("␛[2J"));
+        assert!(safe.contains("done\nnext"));
+        assert!(!safe.contains('\u{202e}'));
+    }
+
+    #[test]
+    fn clean_text_is_borrowed() {
+        assert!(matches!(inert("你好 😊\n\tcode"), Cow::Borrowed(_)));
+    }
+}
