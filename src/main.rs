@@ -1,1 +1,31 @@
-fn main() {}
+use std::process::ExitCode;
+
+use clap::Parser;
+use thinkbench::cli::{Cli, Command};
+use thinkbench::commands;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("thinkbench: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let code = runtime.block_on(async move {
+        match cli.command {
+            Some(Command::Ask(args)) => commands::ask::run(args).await,
+            Some(Command::Sim(args)) => commands::sim::run(args).await,
+            Some(Command::Screenshots(args)) => thinkbench::tui::run::screenshots(args).await,
+            None => thinkbench::tui::run::run(cli.connect, cli.theme).await,
+        }
+    });
+    // Do not wait for background tasks (a demo simulator, a stalled connection).
+    runtime.shutdown_background();
+    ExitCode::from(code)
+}

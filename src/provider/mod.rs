@@ -4,7 +4,11 @@
 //! llama.cpp, OpenRouter, Ollama, servers with inline `<think>` tags) is decoded into the same
 //! [`StreamEvent`]s. Nothing above this module sees JSON.
 
+pub mod client;
 pub mod decode;
+pub mod dialect;
+pub mod plan;
+pub mod request;
 pub mod transcript;
 
 use serde::{Deserialize, Serialize};

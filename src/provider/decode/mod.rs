@@ -13,7 +13,12 @@ pub mod think_tags;
 
 use super::StreamEvent;
 
+pub use dashscope::DashScopeDecoder;
 pub use errors::parse_error_body;
+pub use ollama::OllamaDecoder;
+pub use openai::OpenAiDecoder;
+pub use sse::{SseEvent, SseParser};
+pub use think_tags::ThinkSplitter;
 
 /// The framing and dialect family of a response body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -62,6 +67,10 @@ pub struct DecodeInfo {
     pub comments: u32,
     /// Lines or events that could not be understood (malformed JSON); they are skipped.
     pub malformed: u32,
+    /// Data events (SSE) or lines (NDJSON) received, comments not included. This grows even
+    /// when no [`StreamEvent`] comes out (held-back `<think>` text, empty deltas), so a caller
+    /// can tell real progress from keep-alives.
+    pub data_events: u64,
 }
 
 impl DecodeInfo {

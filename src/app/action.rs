@@ -1,0 +1,58 @@
+//! What flows into `update` (actions) and out of it (effects).
+
+use crate::provider::client::{RunEvent, RunOutcome};
+use crate::provider::request::PreparedRequest;
+
+use super::input::Input;
+use super::state::{ProviderInfo, Viewport};
+
+/// Something that happened: user input, a run's progress, a finished background job.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// User input. `composer` is the text in the composer at that moment.
+    Input { input: Input, composer: String },
+    /// Progress of the run that fills variant `variant`.
+    Run { variant: u64, event: RunEvent },
+    /// The run that fills `variant` ended.
+    RunEnded { variant: u64, outcome: RunOutcome },
+    /// A provider switch finished.
+    ProviderSwitched(Result<ProviderInfo, String>),
+    /// The models the server lists.
+    Models(Result<Vec<String>, String>),
+    /// What the renderer measured.
+    Viewport(Viewport),
+    /// The clock, in Unix milliseconds.
+    Tick(u64),
+}
+
+/// Something `update` wants done outside the state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Send `request` and report its progress as [`Action::Run`] / [`Action::RunEnded`].
+    StartRun {
+        variant: u64,
+        request: PreparedRequest,
+    },
+    CancelRun(u64),
+    /// The message was sent: empty the composer.
+    ClearComposer,
+    /// Insert a line break in the composer.
+    ComposerNewline,
+    /// Insert text in the composer (paste, or a key typed while another pane had focus).
+    ComposerInsert(String),
+    /// Connect to another provider; answer with [`Action::ProviderSwitched`].
+    SwitchProvider(String),
+    /// Ask the server for its models; answer with [`Action::Models`].
+    FetchModels,
+    Quit,
+}
+
+/// The result of one `update` call.
+#[derive(Debug, Default, PartialEq)]
+pub struct Outcome {
+    /// The input was used (when false, a key goes on to the composer's editor).
+    pub consumed: bool,
+    /// The screen needs a redraw.
+    pub dirty: bool,
+    pub effects: Vec<Effect>,
+}

@@ -1,0 +1,339 @@
+//! The app's state: plain data, changed only by `update`, read by the renderer.
+
+use crate::catalog::{Catalog, ModelInfo};
+use crate::provider::decode::ThinkTags;
+use crate::provider::dialect::{Dialect, Protocol};
+use crate::provider::plan::{Capabilities, ThinkingSettings};
+use crate::provider::request::Target;
+use crate::session::{Conversation, Turn, Variant};
+
+use super::keymap::Keymap;
+
+/// The panes that can have focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Composer,
+    Conversation,
+    Reasoning,
+}
+
+impl Pane {
+    pub fn next(self, folded: bool) -> Pane {
+        match self {
+            Pane::Composer => Pane::Conversation,
+            Pane::Conversation if folded => Pane::Composer,
+            Pane::Conversation => Pane::Reasoning,
+            Pane::Reasoning => Pane::Composer,
+        }
+    }
+
+    pub fn prev(self, folded: bool) -> Pane {
+        match self {
+            Pane::Composer if folded => Pane::Conversation,
+            Pane::Composer => Pane::Reasoning,
+            Pane::Conversation => Pane::Composer,
+            Pane::Reasoning => Pane::Conversation,
+        }
+    }
+}
+
+/// The provider requests go to (the key stays with the effects layer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderInfo {
+    pub name: String,
+    /// `modelstudio (Singapore, openai)`, `DEMO simulator (openai)`.
+    pub label: String,
+    pub dialect: Dialect,
+    pub protocol: Protocol,
+    pub base_url: String,
+    pub think_tags: Option<ThinkTags>,
+    pub demo: bool,
+    pub default_model: String,
+    /// What to tell the user on a 401 (keys are bound to a region, a workspace …).
+    pub unauthorized_hint: String,
+}
+
+/// Settings for the next message. Changing them never touches sent messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextSettings {
+    pub model: String,
+    pub thinking: ThinkingSettings,
+    pub max_tokens: Option<u32>,
+}
+
+/// Scroll position of a pane: a top line, or following the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scroll {
+    pub top: usize,
+    pub follow: bool,
+}
+
+impl Default for Scroll {
+    fn default() -> Self {
+        Scroll {
+            top: 0,
+            follow: true,
+        }
+    }
+}
+
+impl Scroll {
+    /// The top line to draw for `total` lines in `height` rows.
+    pub fn top_for(&self, total: usize, height: usize) -> usize {
+        let max = total.saturating_sub(height);
+        if self.follow { max } else { self.top.min(max) }
+    }
+
+    pub fn up(&mut self, n: usize, total: usize, height: usize) {
+        self.top = self.top_for(total, height).saturating_sub(n);
+        self.follow = false;
+    }
+
+    pub fn down(&mut self, n: usize, total: usize, height: usize) {
+        let max = total.saturating_sub(height);
+        self.top = (self.top_for(total, height) + n).min(max);
+        self.follow = self.top >= max;
+    }
+}
+
+/// What the renderer measured on the last frame; fed back through `update`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Viewport {
+    pub conversation_lines: usize,
+    pub conversation_height: usize,
+    /// First line of each turn in the conversation pane (for clicks).
+    pub turn_starts: Vec<usize>,
+    pub reasoning_lines: usize,
+    pub reasoning_height: usize,
+    /// Screen areas (x, y, width, height) of the panes, for mouse input.
+    pub conversation_area: (u16, u16, u16, u16),
+    pub reasoning_area: (u16, u16, u16, u16),
+    pub composer_area: (u16, u16, u16, u16),
+    /// Lines of the reasoning pane where search matches start.
+    pub match_lines: Vec<usize>,
+}
+
+/// Reasoning search.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Search {
+    pub query: String,
+    /// The query is still being typed.
+    pub editing: bool,
+    /// Index into the viewport's match lines.
+    pub current: usize,
+}
+
+/// An item of the model / provider picker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PickItem {
+    Model(String),
+    Provider(String),
+}
+
+/// Popups, top of the stack last. The top one gets keys first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    Help {
+        scroll: usize,
+    },
+    Budget {
+        input: String,
+        /// Index into [`BUDGET_PRESETS`] when moving through presets.
+        preset: Option<usize>,
+        error: Option<String>,
+    },
+    Picker {
+        query: String,
+        selected: usize,
+    },
+    Inspector {
+        variant: u64,
+        scroll: usize,
+    },
+}
+
+/// The budget presets offered by the budget editor (`None` = no budget).
+pub const BUDGET_PRESETS: &[Option<u32>] = &[
+    None,
+    Some(256),
+    Some(1_000),
+    Some(2_000),
+    Some(4_000),
+    Some(8_000),
+    Some(16_000),
+    Some(32_000),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+/// A transient message in the status line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub level: Level,
+    pub until_ms: u64,
+}
+
+/// The whole app state.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub conversation: Conversation,
+    pub next: NextSettings,
+    pub provider: ProviderInfo,
+    pub catalog: Catalog,
+    pub keymap: Keymap,
+    /// Provider names for the picker.
+    pub providers: Vec<String>,
+    /// Models the server listed (`GET /models`), if it offers that.
+    pub remote_models: Vec<String>,
+    pub focus: Pane,
+    /// The selected turn; `None` follows the latest.
+    pub selected: Option<usize>,
+    pub conversation_scroll: Scroll,
+    pub reasoning_scroll: Scroll,
+    pub reasoning_folded: bool,
+    pub search: Option<Search>,
+    pub overlays: Vec<Overlay>,
+    pub notice: Option<Notice>,
+    pub viewport: Viewport,
+    /// Wall clock in Unix milliseconds, advanced by ticks.
+    pub now_ms: u64,
+    pub quit: bool,
+    /// A provider switch is under way.
+    pub switching: Option<String>,
+}
+
+impl State {
+    pub fn new(provider: ProviderInfo, model: String, catalog: Catalog, keymap: Keymap) -> State {
+        State {
+            conversation: Conversation::default(),
+            next: NextSettings {
+                model,
+                thinking: ThinkingSettings::default(),
+                max_tokens: None,
+            },
+            provider,
+            catalog,
+            keymap,
+            providers: Vec::new(),
+            remote_models: Vec::new(),
+            focus: Pane::Composer,
+            selected: None,
+            conversation_scroll: Scroll::default(),
+            reasoning_scroll: Scroll::default(),
+            reasoning_folded: false,
+            search: None,
+            overlays: Vec::new(),
+            notice: None,
+            viewport: Viewport::default(),
+            now_ms: 0,
+            quit: false,
+            switching: None,
+        }
+    }
+
+    pub fn model_info(&self, model: &str) -> Option<&ModelInfo> {
+        self.catalog
+            .lookup(model, self.provider.dialect.catalog_host())
+    }
+
+    pub fn capabilities(&self, model: &str) -> Capabilities {
+        Capabilities::of(self.provider.dialect, self.model_info(model))
+    }
+
+    pub fn next_capabilities(&self) -> Capabilities {
+        self.capabilities(&self.next.model)
+    }
+
+    pub fn target(&self, model: &str) -> Target {
+        Target {
+            dialect: self.provider.dialect,
+            protocol: self.provider.protocol,
+            base_url: self.provider.base_url.clone(),
+            native: self.model_info(model).map(|m| m.native).unwrap_or_default(),
+            think_tags: self.provider.think_tags,
+        }
+    }
+
+    /// The index of the selected turn (the latest when following).
+    pub fn selected_turn(&self) -> Option<usize> {
+        match self.selected {
+            Some(i) if i < self.conversation.turns.len() => Some(i),
+            _ => self.conversation.turns.len().checked_sub(1),
+        }
+    }
+
+    pub fn selected_turn_ref(&self) -> Option<&Turn> {
+        self.conversation.turns.get(self.selected_turn()?)
+    }
+
+    /// The variant whose reasoning and gauge are shown.
+    pub fn selected_variant(&self) -> Option<&Variant> {
+        self.selected_turn_ref()?.active()
+    }
+
+    /// Ids of variants still streaming.
+    pub fn running(&self) -> Vec<u64> {
+        self.conversation
+            .turns
+            .iter()
+            .flat_map(|t| t.variants.iter())
+            .filter(|v| v.status.is_running())
+            .map(|v| v.id)
+            .collect()
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.conversation
+            .turns
+            .iter()
+            .flat_map(|t| t.variants.iter())
+            .any(|v| v.status.is_running())
+    }
+
+    pub fn top_overlay(&self) -> Option<&Overlay> {
+        self.overlays.last()
+    }
+
+    /// Items the picker shows for `query` (models first, then providers).
+    pub fn picker_items(&self, query: &str) -> Vec<PickItem> {
+        let q = query.to_lowercase();
+        let mut models: Vec<String> = self
+            .catalog
+            .names_on(self.provider.dialect.catalog_host())
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        for m in &self.remote_models {
+            if !models.contains(m) {
+                models.push(m.clone());
+            }
+        }
+        let mut items: Vec<PickItem> = models
+            .into_iter()
+            .filter(|m| m.to_lowercase().contains(&q))
+            .map(PickItem::Model)
+            .collect();
+        // A name that is not in the list can still be used as typed.
+        if !query.trim().is_empty()
+            && !items
+                .iter()
+                .any(|i| matches!(i, PickItem::Model(m) if m == query.trim()))
+            && !query.contains(' ')
+        {
+            items.push(PickItem::Model(query.trim().to_string()));
+        }
+        items.extend(
+            self.providers
+                .iter()
+                .filter(|p| p.to_lowercase().contains(&q))
+                .map(|p| PickItem::Provider(p.clone())),
+        );
+        items
+    }
+}

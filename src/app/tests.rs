@@ -1,0 +1,682 @@
+//! `update`, driven by real key events, for every control.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::action::{Action, Effect, Outcome};
+use super::input::{Input, Key, KeyPress, Mods, MouseInput, MouseKind};
+use super::keymap::Keymap;
+use super::state::{Level, Overlay, Pane, ProviderInfo, State, Viewport};
+use super::update::update;
+use crate::catalog::Catalog;
+use crate::provider::client::{Failure, RunEnd, RunEvent, RunOutcome, Timings};
+use crate::provider::decode::DecodeInfo;
+use crate::provider::dialect::{Dialect, Protocol};
+use crate::provider::{ApiError, FinishReason, StreamEvent, Usage};
+use crate::session::Status;
+
+fn state() -> State {
+    let provider = ProviderInfo {
+        name: "demo".into(),
+        label: "DEMO".into(),
+        dialect: Dialect::ModelStudio,
+        protocol: Protocol::Openai,
+        base_url: "http://127.0.0.1:9/compatible-mode/v1".into(),
+        think_tags: None,
+        demo: true,
+        default_model: "qwen3.7-plus".into(),
+        unauthorized_hint: "keys are bound to a region".into(),
+    };
+    let mut s = State::new(
+        provider,
+        "qwen3.7-plus".into(),
+        Catalog::builtin(),
+        Keymap::default(),
+    );
+    s.providers = vec!["demo".into(), "modelstudio".into()];
+    s.viewport = Viewport {
+        conversation_lines: 100,
+        conversation_height: 20,
+        reasoning_lines: 50,
+        reasoning_height: 10,
+        turn_starts: vec![0, 40],
+        conversation_area: (0, 1, 80, 20),
+        reasoning_area: (80, 1, 40, 10),
+        composer_area: (0, 30, 80, 4),
+        match_lines: vec![],
+    };
+    s
+}
+
+fn key(s: &mut State, k: KeyPress, composer: &str) -> Outcome {
+    update(
+        s,
+        Action::Input {
+            input: Input::Key(k),
+            composer: composer.into(),
+        },
+    )
+}
+
+fn press(s: &mut State, spec: &str) -> Outcome {
+    key(s, KeyPress::parse(spec).unwrap(), "")
+}
+
+fn typed(s: &mut State, text: &str) {
+    for c in text.chars() {
+        key(s, KeyPress::new(Key::Char(c), Mods::default()), "");
+    }
+}
+
+/// Send `prompt` and return the new variant's id and the request body.
+fn send(s: &mut State, prompt: &str) -> (u64, serde_json::Value) {
+    let out = key(s, KeyPress::plain(Key::Enter), prompt);
+    assert!(
+        out.effects.contains(&Effect::ClearComposer),
+        "{:?} / {:?}",
+        out.effects,
+        s.notice
+    );
+    out.effects
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::StartRun { variant, request } => Some((variant, request.body)),
+            _ => None,
+        })
+        .expect("a run starts")
+}
+
+fn stream(s: &mut State, id: u64, events: Vec<StreamEvent>) {
+    for e in events {
+        update(
+            s,
+            Action::Run {
+                variant: id,
+                event: RunEvent::Stream(e),
+            },
+        );
+    }
+}
+
+fn end(s: &mut State, id: u64, end: RunEnd) {
+    let outcome = RunOutcome {
+        end,
+        info: DecodeInfo::default(),
+        http_status: Some(200),
+        request_id: None,
+        attempts: 1,
+        timings: Timings {
+            ttft: Some(Duration::from_millis(120)),
+            reasoning: Some(Duration::from_millis(900)),
+            answer: Some(Duration::from_millis(300)),
+            total: Duration::from_millis(1320),
+        },
+    };
+    update(
+        s,
+        Action::RunEnded {
+            variant: id,
+            outcome,
+        },
+    );
+}
+
+fn finish(s: &mut State, id: u64, reasoning_tokens: Option<u64>, finish: FinishReason) {
+    stream(
+        s,
+        id,
+        vec![
+            StreamEvent::Reasoning("thinking about it".into()),
+            StreamEvent::Answer("the answer".into()),
+            StreamEvent::Finish(finish),
+            StreamEvent::Usage(Usage {
+                input_tokens: Some(10),
+                output_tokens: Some(50),
+                total_tokens: Some(60),
+                reasoning_tokens,
+                ..Usage::default()
+            }),
+        ],
+    );
+    end(s, id, RunEnd::Complete);
+}
+
+#[test]
+fn enter_sends_with_the_settings_beside_the_composer() {
+    let mut s = state();
+    let (id, body) = send(&mut s, "hello there");
+    assert_eq!(
+        body["enable_thinking"],
+        json!(true),
+        "qwen3.7-plus thinks by default"
+    );
+    assert_eq!(
+        body["messages"][0],
+        json!({"role": "user", "content": "hello there"})
+    );
+    let v = s.conversation.variant(id).unwrap();
+    assert_eq!(v.status, Status::Waiting);
+    assert_eq!(
+        v.request.as_ref().unwrap().body,
+        body,
+        "the inspector shows exactly what was sent"
+    );
+    // An empty composer sends nothing.
+    let out = key(&mut s, KeyPress::plain(Key::Enter), "   ");
+    assert!(out.effects.is_empty());
+}
+
+#[test]
+fn toggling_thinking_changes_only_the_next_message() {
+    let mut s = state();
+    let (first, _) = send(&mut s, "one");
+    finish(&mut s, first, Some(3), FinishReason::Stop);
+    press(&mut s, "ctrl+t");
+    assert_eq!(s.next.thinking.thinking, Some(false));
+    let (second, body) = send(&mut s, "two");
+    assert_eq!(body["enable_thinking"], json!(false));
+    let c = &s.conversation;
+    assert_eq!(
+        c.variant(first).unwrap().settings.resolved.send_thinking,
+        Some(true),
+        "sent messages keep theirs"
+    );
+    assert_eq!(
+        c.variant(second).unwrap().settings.resolved.send_thinking,
+        Some(false)
+    );
+    press(&mut s, "ctrl+t");
+    assert_eq!(s.next.thinking.thinking, Some(true));
+}
+
+#[test]
+fn thinking_only_models_lock_the_toggle() {
+    let mut s = state();
+    s.next.model = "qwq-plus".into();
+    press(&mut s, "ctrl+t");
+    assert_eq!(s.next.thinking.thinking, None);
+    let n = s.notice.clone().unwrap();
+    assert_eq!(n.level, Level::Warn);
+    assert!(n.text.contains("thinking-only"), "{}", n.text);
+}
+
+#[test]
+fn budget_editor_takes_presets_and_typed_values() {
+    let mut s = state();
+    press(&mut s, "ctrl+b");
+    assert!(matches!(s.top_overlay(), Some(Overlay::Budget { .. })));
+    typed(&mut s, "3000");
+    press(&mut s, "enter");
+    assert!(s.overlays.is_empty());
+    assert_eq!(s.next.thinking.budget, Some(3000));
+    let (_, body) = send(&mut s, "q");
+    assert_eq!(body["thinking_budget"], json!(3000));
+    // Presets with the arrow keys; the first preset is "no budget".
+    press(&mut s, "ctrl+b");
+    press(&mut s, "down");
+    press(&mut s, "down");
+    press(&mut s, "enter");
+    assert_eq!(s.next.thinking.budget, Some(256));
+    // Bad values keep the editor open with an error.
+    press(&mut s, "ctrl+b");
+    for _ in 0..4 {
+        press(&mut s, "backspace");
+    }
+    typed(&mut s, "0");
+    press(&mut s, "enter");
+    assert!(matches!(
+        s.top_overlay(),
+        Some(Overlay::Budget { error: Some(_), .. })
+    ));
+    press(&mut s, "esc");
+    assert!(s.overlays.is_empty());
+    assert_eq!(
+        s.next.thinking.budget,
+        Some(256),
+        "Esc keeps the old budget"
+    );
+}
+
+#[test]
+fn budget_is_not_applicable_where_unsupported_and_not_sent_while_off() {
+    let mut s = state();
+    s.next.model = "deepseek-r1".into();
+    press(&mut s, "ctrl+b");
+    assert!(s.overlays.is_empty());
+    assert!(s.notice.as_ref().unwrap().text.contains("not applicable"));
+    s.next.model = "qwen3.7-plus".into();
+    s.next.thinking.budget = Some(500);
+    press(&mut s, "ctrl+t");
+    let (_, body) = send(&mut s, "q");
+    assert_eq!(body["enable_thinking"], json!(false));
+    assert!(
+        body.get("thinking_budget").is_none(),
+        "no budget while thinking is off"
+    );
+    assert_eq!(
+        s.next.thinking.budget,
+        Some(500),
+        "kept for when thinking is back on"
+    );
+}
+
+#[test]
+fn preserve_thinking_sends_earlier_reasoning_back() {
+    let mut s = state();
+    let (first, _) = send(&mut s, "one");
+    finish(&mut s, first, Some(3), FinishReason::Stop);
+    let (second, body) = send(&mut s, "two");
+    finish(&mut s, second, Some(3), FinishReason::Stop);
+    assert!(body["messages"][1].get("reasoning_content").is_none());
+    press(&mut s, "ctrl+p");
+    assert!(s.next.thinking.preserve);
+    let (_, body) = send(&mut s, "three");
+    assert_eq!(body["preserve_thinking"], json!(true));
+    assert_eq!(
+        body["messages"][1]["reasoning_content"],
+        json!("thinking about it")
+    );
+    // Not offered where unsupported.
+    s.next.model = "qwen-plus".into();
+    s.next.thinking.preserve = false;
+    press(&mut s, "ctrl+p");
+    assert!(!s.next.thinking.preserve);
+    assert!(s.notice.as_ref().unwrap().text.contains("not supported"));
+}
+
+#[test]
+fn model_picker_filters_picks_and_drops_what_the_model_cannot_take() {
+    let mut s = state();
+    s.next.thinking.budget = Some(1000);
+    s.next.thinking.preserve = true;
+    let out = press(&mut s, "ctrl+o");
+    assert!(out.effects.contains(&Effect::FetchModels));
+    typed(&mut s, "qwq-pl");
+    press(&mut s, "enter");
+    assert_eq!(s.next.model, "qwq-plus");
+    assert_eq!(s.next.thinking.budget, None);
+    assert!(!s.next.thinking.preserve);
+    assert!(s.notice.as_ref().unwrap().text.contains("dropped"));
+    // Providers are in the list too.
+    press(&mut s, "ctrl+o");
+    typed(&mut s, "modelstudio");
+    let items = s.picker_items("modelstudio");
+    let idx = items
+        .iter()
+        .position(|i| matches!(i, super::state::PickItem::Provider(_)))
+        .unwrap();
+    for _ in 0..idx {
+        press(&mut s, "down");
+    }
+    let out = press(&mut s, "enter");
+    assert!(
+        out.effects
+            .contains(&Effect::SwitchProvider("modelstudio".into()))
+    );
+    assert_eq!(s.switching.as_deref(), Some("modelstudio"));
+    update(&mut s, Action::ProviderSwitched(Err("no API key".into())));
+    assert!(s.switching.is_none());
+    assert_eq!(s.notice.as_ref().unwrap().level, Level::Error);
+}
+
+#[test]
+fn esc_cancels_and_the_partial_answer_is_kept() {
+    let mut s = state();
+    let (id, _) = send(&mut s, "q");
+    stream(
+        &mut s,
+        id,
+        vec![StreamEvent::Reasoning("half a tho".into())],
+    );
+    let out = press(&mut s, "esc");
+    assert_eq!(out.effects, vec![Effect::CancelRun(id)]);
+    end(&mut s, id, RunEnd::Cancelled);
+    let v = s.conversation.variant(id).unwrap();
+    assert_eq!(v.status, Status::Cancelled);
+    assert_eq!(v.reasoning, "half a tho");
+    // Ctrl+C cancels while running, quits when idle.
+    let (id2, _) = send(&mut s, "again");
+    let out = press(&mut s, "ctrl+c");
+    assert_eq!(out.effects, vec![Effect::CancelRun(id2)]);
+    end(&mut s, id2, RunEnd::Cancelled);
+    let out = press(&mut s, "ctrl+c");
+    assert!(out.effects.contains(&Effect::Quit) && s.quit);
+}
+
+#[test]
+fn sending_while_streaming_is_refused_and_the_prompt_stays() {
+    let mut s = state();
+    send(&mut s, "first");
+    let out = key(&mut s, KeyPress::plain(Key::Enter), "second");
+    assert!(!out.effects.contains(&Effect::ClearComposer));
+    assert_eq!(s.conversation.turns.len(), 1);
+    assert!(s.notice.as_ref().unwrap().text.contains("still streaming"));
+}
+
+#[test]
+fn regenerate_keeps_variants_browsable() {
+    let mut s = state();
+    let (a, _) = send(&mut s, "q");
+    finish(&mut s, a, Some(3), FinishReason::Stop);
+    press(&mut s, "ctrl+t");
+    let out = press(&mut s, "ctrl+r");
+    let b = out
+        .effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::StartRun { variant, request } => Some((*variant, request.body.clone())),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        b.1["enable_thinking"],
+        json!(false),
+        "regenerated with the current settings"
+    );
+    assert_eq!(b.1["messages"], json!([{"role": "user", "content": "q"}]));
+    finish(&mut s, b.0, None, FinishReason::Stop);
+    assert_eq!(s.conversation.turns[0].variants.len(), 2);
+    assert_eq!(s.conversation.turns[0].active, 1);
+    s.focus = Pane::Conversation;
+    press(&mut s, "alt+left");
+    assert_eq!(s.conversation.turns[0].active, 0);
+    press(&mut s, "l");
+    assert_eq!(s.conversation.turns[0].active, 1);
+    assert!(s.notice.as_ref().unwrap().text.contains("variant 2 of 2"));
+}
+
+#[test]
+fn budget_trouble_offers_retries() {
+    let mut s = state();
+    s.next.thinking.budget = Some(100);
+    let (id, _) = send(&mut s, "hard question");
+    finish(&mut s, id, Some(100), FinishReason::Stop);
+    assert!(s.selected_variant().unwrap().budget_trouble().is_some());
+    let out = press(&mut s, "f5");
+    let body = out
+        .effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::StartRun { request, .. } => Some(request.body.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(body["thinking_budget"], json!(200));
+    let v = s.selected_variant().unwrap().id;
+    end(&mut s, v, RunEnd::Complete);
+    let out = press(&mut s, "f6");
+    let body = out
+        .effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::StartRun { request, .. } => Some(request.body.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(body["enable_thinking"], json!(false));
+    assert!(body.get("thinking_budget").is_none());
+    assert_eq!(s.conversation.turns[0].variants.len(), 3);
+}
+
+#[test]
+fn focus_moves_and_scrolling_follows_the_focused_pane() {
+    let mut s = state();
+    assert_eq!(s.focus, Pane::Composer);
+    press(&mut s, "tab");
+    assert_eq!(s.focus, Pane::Conversation);
+    press(&mut s, "tab");
+    assert_eq!(s.focus, Pane::Reasoning);
+    press(&mut s, "shift+tab");
+    assert_eq!(s.focus, Pane::Conversation);
+    assert!(s.conversation_scroll.follow);
+    press(&mut s, "up");
+    assert!(
+        !s.conversation_scroll.follow,
+        "scrolling up stops following the stream"
+    );
+    assert_eq!(s.conversation_scroll.top, 79);
+    press(&mut s, "pageup");
+    assert_eq!(s.conversation_scroll.top, 61);
+    press(&mut s, "g");
+    assert_eq!(s.conversation_scroll.top, 0);
+    press(&mut s, "G");
+    assert!(s.conversation_scroll.follow);
+    press(&mut s, "tab");
+    press(&mut s, "j");
+    assert!(!s.reasoning_scroll.follow || s.reasoning_scroll.top == 40);
+    press(&mut s, "k");
+    assert_eq!(s.reasoning_scroll.top, 39);
+    // In the composer, plain keys type instead of scrolling; PgUp still scrolls.
+    s.focus = Pane::Composer;
+    assert!(!press(&mut s, "k").consumed);
+    assert!(!press(&mut s, "up").consumed);
+    s.conversation_scroll.follow = true;
+    press(&mut s, "pageup");
+    assert!(!s.conversation_scroll.follow);
+}
+
+#[test]
+fn mouse_wheel_scrolls_the_pane_under_the_pointer_and_clicks_select() {
+    let mut s = state();
+    let (a, _) = send(&mut s, "one");
+    finish(&mut s, a, None, FinishReason::Stop);
+    let (b, _) = send(&mut s, "two");
+    finish(&mut s, b, None, FinishReason::Stop);
+    let wheel = |s: &mut State, kind, column, row| {
+        update(
+            s,
+            Action::Input {
+                input: Input::Mouse(MouseInput { kind, column, row }),
+                composer: String::new(),
+            },
+        )
+    };
+    wheel(&mut s, MouseKind::ScrollUp, 90, 5);
+    assert!(!s.reasoning_scroll.follow);
+    assert!(s.conversation_scroll.follow);
+    wheel(&mut s, MouseKind::ScrollUp, 10, 5);
+    assert_eq!(s.conversation_scroll.top, 77);
+    s.conversation_scroll.top = 0;
+    wheel(&mut s, MouseKind::Click, 10, 3);
+    assert_eq!(s.focus, Pane::Conversation);
+    assert_eq!(s.selected, Some(0), "a click selects the message under it");
+}
+
+#[test]
+fn selecting_messages_shows_their_reasoning() {
+    let mut s = state();
+    let (a, _) = send(&mut s, "one");
+    finish(&mut s, a, Some(1), FinishReason::Stop);
+    let (b, _) = send(&mut s, "two");
+    finish(&mut s, b, Some(1), FinishReason::Stop);
+    assert_eq!(s.selected_variant().unwrap().id, b);
+    press(&mut s, "ctrl+up");
+    assert_eq!(s.selected_variant().unwrap().id, a);
+    assert_eq!(s.conversation_scroll.top, 0);
+    press(&mut s, "ctrl+down");
+    assert_eq!(s.selected_variant().unwrap().id, b);
+    assert_eq!(s.selected, None, "back to following the latest");
+}
+
+#[test]
+fn search_types_a_query_and_jumps_between_matches() {
+    let mut s = state();
+    press(&mut s, "ctrl+f");
+    assert_eq!(s.focus, Pane::Reasoning);
+    typed(&mut s, "wait");
+    assert_eq!(s.search.as_ref().unwrap().query, "wait");
+    let vp = Viewport {
+        match_lines: vec![5, 20, 33],
+        ..s.viewport.clone()
+    };
+    update(&mut s, Action::Viewport(vp));
+    press(&mut s, "enter");
+    assert!(!s.search.as_ref().unwrap().editing);
+    assert_eq!(s.reasoning_scroll.top, 3);
+    press(&mut s, "n");
+    assert_eq!(s.reasoning_scroll.top, 18);
+    press(&mut s, "N");
+    assert_eq!(s.reasoning_scroll.top, 3);
+    press(&mut s, "esc");
+    assert!(s.search.is_none());
+}
+
+#[test]
+fn fold_help_inspector_and_quit() {
+    let mut s = state();
+    s.focus = Pane::Reasoning;
+    press(&mut s, "f3");
+    assert!(s.reasoning_folded);
+    assert_eq!(s.focus, Pane::Conversation, "focus leaves a folded pane");
+    press(&mut s, "z");
+    assert!(!s.reasoning_folded);
+    press(&mut s, "f1");
+    assert!(matches!(s.top_overlay(), Some(Overlay::Help { .. })));
+    press(&mut s, "down");
+    assert!(matches!(s.top_overlay(), Some(Overlay::Help { scroll: 1 })));
+    press(&mut s, "esc");
+    assert!(s.overlays.is_empty());
+    press(&mut s, "f2");
+    assert!(s.overlays.is_empty(), "nothing to inspect yet");
+    let (id, _) = send(&mut s, "q");
+    press(&mut s, "f2");
+    assert_eq!(
+        s.top_overlay(),
+        Some(&Overlay::Inspector {
+            variant: id,
+            scroll: 0
+        })
+    );
+    press(&mut s, "esc");
+    let out = press(&mut s, "ctrl+q");
+    assert!(s.quit);
+    assert!(
+        out.effects.contains(&Effect::CancelRun(id)),
+        "quitting cancels running streams"
+    );
+}
+
+#[test]
+fn newline_and_paste_go_to_the_composer() {
+    let mut s = state();
+    assert_eq!(
+        press(&mut s, "alt+enter").effects,
+        vec![Effect::ComposerNewline]
+    );
+    assert_eq!(
+        press(&mut s, "ctrl+j").effects,
+        vec![Effect::ComposerNewline]
+    );
+    s.focus = Pane::Conversation;
+    let out = update(
+        &mut s,
+        Action::Input {
+            input: Input::Paste("pasted".into()),
+            composer: String::new(),
+        },
+    );
+    assert_eq!(out.effects, vec![Effect::ComposerInsert("pasted".into())]);
+    assert_eq!(s.focus, Pane::Composer);
+    s.focus = Pane::Conversation;
+    let out = press(&mut s, "w");
+    assert_eq!(
+        out.effects,
+        vec![Effect::ComposerInsert("w".into())],
+        "typing anywhere starts a message"
+    );
+}
+
+#[test]
+fn run_events_fill_the_variant_and_failures_keep_partial_text() {
+    let mut s = state();
+    let (id, _) = send(&mut s, "q");
+    update(
+        &mut s,
+        Action::Run {
+            variant: id,
+            event: RunEvent::Retrying {
+                attempt: 1,
+                max_attempts: 4,
+                wait: Duration::from_secs(1),
+                reason: "HTTP 429 Throttling.RateQuota".into(),
+            },
+        },
+    );
+    assert!(
+        s.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("retrying in 1.0 s")
+    );
+    stream(
+        &mut s,
+        id,
+        vec![
+            StreamEvent::Reasoning("abc".into()),
+            StreamEvent::Answer("partial".into()),
+        ],
+    );
+    assert_eq!(
+        s.conversation.variant(id).unwrap().status,
+        Status::Streaming
+    );
+    end(
+        &mut s,
+        id,
+        RunEnd::Failed(Failure::Interrupted("the connection broke off".into())),
+    );
+    let v = s.conversation.variant(id).unwrap();
+    assert!(matches!(v.status, Status::Interrupted(_)));
+    assert_eq!(v.answer, "partial");
+    assert_eq!(v.timings.ttft, Some(120));
+    let (id, _) = send(&mut s, "again");
+    end(
+        &mut s,
+        id,
+        RunEnd::Failed(Failure::Api(ApiError {
+            status: Some(401),
+            code: Some("InvalidApiKey".into()),
+            message: "Invalid API-key provided.".into(),
+            ..ApiError::default()
+        })),
+    );
+    let n = s.notice.as_ref().unwrap();
+    assert_eq!(n.level, Level::Error);
+    assert!(n.text.contains("region"), "{}", n.text);
+}
+
+#[test]
+fn cost_comes_from_catalog_prices() {
+    let mut s = state();
+    let (id, _) = send(&mut s, "q");
+    finish(&mut s, id, Some(20), FinishReason::Stop);
+    let cost = s.conversation.variant(id).unwrap().cost_usd.unwrap();
+    // qwen3.7-plus: $0.5 in, $3.0 out per million.
+    assert!(
+        (cost - (10.0 * 0.5 + 50.0 * 3.0) / 1e6).abs() < 1e-12,
+        "{cost}"
+    );
+    let totals = s.conversation.totals();
+    assert_eq!(
+        (totals.input, totals.output, totals.reasoning),
+        (10, 50, 20)
+    );
+}
+
+#[test]
+fn ticks_expire_notices_and_redraw_only_while_running() {
+    let mut s = state();
+    press(&mut s, "ctrl+t");
+    assert!(s.notice.is_some());
+    let out = update(&mut s, Action::Tick(1_000_000));
+    assert!(s.notice.is_none() && out.dirty);
+    let out = update(&mut s, Action::Tick(1_000_100));
+    assert!(!out.dirty, "idle: nothing to redraw");
+    send(&mut s, "q");
+    assert!(
+        update(&mut s, Action::Tick(1_000_200)).dirty,
+        "running: live timers move"
+    );
+}

@@ -1,0 +1,139 @@
+//! Command-line interface.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "thinkbench",
+    version,
+    about = "A terminal workbench for deep-thinking LLMs: live reasoning, per-message thinking controls, usage and budget gauges.",
+    after_help = "With no API key configured, thinkbench runs against its built-in Model Studio simulator (demo mode)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// Theme: dark, light, high-contrast, or a file name in the user themes directory.
+    #[arg(long, global = false)]
+    pub theme: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ask one question and stream the reasoning (stderr) and answer (stdout).
+    Ask(AskArgs),
+    /// Run the built-in Model Studio simulator as an HTTP server on 127.0.0.1.
+    Sim(SimArgs),
+    /// Render the README screenshots from the real render code (SVG, and PNG with --png).
+    #[command(hide = true)]
+    Screenshots(ScreenshotArgs),
+}
+
+/// Which server to talk to, and how.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConnectArgs {
+    /// Provider name: a built-in preset (modelstudio, modelstudio-us, modelstudio-cn,
+    /// modelstudio-hk, modelstudio-eu, modelstudio-jp, deepseek, openrouter, moonshot, zhipu,
+    /// ollama, vllm, llamacpp) or one defined in the config file.
+    #[arg(long, value_name = "NAME")]
+    pub provider: Option<String>,
+    /// Override the provider's base URL (OpenAI style base, or the DashScope API base for
+    /// --protocol dashscope).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Wire protocol: openai (compatible mode), dashscope (native) or ollama (native).
+    #[arg(long, value_name = "openai|dashscope|ollama")]
+    pub protocol: Option<String>,
+    /// Read the API key from this environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub api_key_env: Option<String>,
+    /// Model name (case-sensitive, as on the wire).
+    #[arg(long, short = 'm', value_name = "M")]
+    pub model: Option<String>,
+    /// Config file (default: $XDG_CONFIG_HOME/thinkbench/config.toml).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Use the built-in simulator instead of a real server.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AskArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// Ask the model to think.
+    #[arg(long, conflicts_with = "no_think")]
+    pub think: bool,
+    /// Ask the model not to think.
+    #[arg(long)]
+    pub no_think: bool,
+    /// Thinking budget in tokens (thinking_budget).
+    #[arg(long, value_name = "N", value_parser = parse_budget, allow_negative_numbers = true)]
+    pub budget: Option<u32>,
+    /// Send earlier reasoning back (preserve_thinking; only for models that support it).
+    #[arg(long)]
+    pub preserve_thinking: bool,
+    /// Cap the answer length in tokens.
+    #[arg(long, value_name = "N")]
+    pub max_tokens: Option<u32>,
+    /// Sampling temperature.
+    #[arg(long, value_name = "T")]
+    pub temperature: Option<f32>,
+    /// System prompt.
+    #[arg(long, value_name = "TEXT")]
+    pub system: Option<String>,
+    /// Print one JSON object at the end instead of streaming text.
+    #[arg(long)]
+    pub json: bool,
+    /// The prompt; `-` or nothing reads it from standard input.
+    #[arg(value_name = "PROMPT")]
+    pub prompt: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Tokens per second per stream (0: as fast as possible).
+    #[arg(long, value_name = "TOKENS_PER_S", default_value_t = 60.0)]
+    pub rate: f64,
+    /// Fault to inject: 401, 429, 500, 503, drop, stall, malformed, error-event, trickle.
+    #[arg(long, value_name = "KIND")]
+    pub fault: Option<String>,
+    /// Inject the fault into the first N requests only (default: every request).
+    #[arg(long, value_name = "N")]
+    pub fault_times: Option<u32>,
+    /// Accept only this API key (default: any non-empty key).
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "THINKBENCH_SIM_KEY",
+        hide_env_values = true
+    )]
+    pub api_key: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScreenshotArgs {
+    /// Output directory.
+    #[arg(long, default_value = "screenshots")]
+    pub out: PathBuf,
+    /// Also rasterise to PNG (needs the `png` feature).
+    #[arg(long)]
+    pub png: bool,
+}
+
+fn parse_budget(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<i64>() {
+        Ok(n) if n > 0 && n <= u32::MAX as i64 => Ok(n as u32),
+        Ok(_) => Err("the thinking budget must be a positive number of tokens".into()),
+        Err(_) => Err(format!(
+            "\"{s}\" is not a number; the thinking budget is a positive number of tokens"
+        )),
+    }
+}

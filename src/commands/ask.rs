@@ -1,0 +1,311 @@
+//! `thinkbench ask`: one question, reasoning streamed to stderr, the answer to stdout.
+
+use std::io::{IsTerminal, Read, Write};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+use super::exit;
+use crate::cli::AskArgs;
+use crate::config::{Config, ConfigError};
+use crate::connect::Connection;
+use crate::provider::client::{Failure, RunEnd, RunEvent, RunOutcome};
+use crate::provider::plan::{self, ThinkingSettings};
+use crate::provider::request::{self, ChatRequest, Message};
+use crate::provider::{StreamEvent, Transcript};
+use crate::text::inert;
+
+pub async fn run(args: AskArgs) -> u8 {
+    match ask(args).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("thinkbench: {e}");
+            exit::USAGE
+        }
+    }
+}
+
+fn read_prompt(arg: Option<&str>) -> Result<String, ConfigError> {
+    let prompt = match arg {
+        Some(p) if p != "-" => p.to_string(),
+        _ => {
+            let stdin = std::io::stdin();
+            if arg.is_none() && stdin.is_terminal() {
+                return Err(ConfigError::new(
+                    "no prompt: give it as an argument, or pipe it in (use - to read standard input)",
+                ));
+            }
+            let mut s = String::new();
+            stdin
+                .lock()
+                .read_to_string(&mut s)
+                .map_err(|e| ConfigError::new(format!("cannot read the prompt from stdin: {e}")))?;
+            s
+        }
+    };
+    if prompt.trim().is_empty() {
+        return Err(ConfigError::new("the prompt is empty"));
+    }
+    Ok(prompt)
+}
+
+async fn ask(args: AskArgs) -> Result<u8, ConfigError> {
+    let config = Config::load(args.connect.config.as_deref())?;
+    let prompt = read_prompt(args.prompt.as_deref())?;
+    let conn = Connection::open(&args.connect, &config).await?;
+    if let Some(n) = &conn.notice {
+        eprintln!("thinkbench: {n}");
+    }
+    let settings = ThinkingSettings {
+        thinking: match (args.think, args.no_think) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
+        budget: args.budget,
+        preserve: args.preserve_thinking,
+    };
+    let model = conn.model.clone();
+    let caps = conn.capabilities(&model);
+    let resolved = plan::resolve(conn.spec.dialect, &model, &caps, &settings)
+        .map_err(|e| ConfigError::new(e.to_string()))?;
+    let mut messages = Vec::new();
+    if let Some(s) = &args.system {
+        messages.push(Message::system(s.clone()));
+    }
+    messages.push(Message::user(prompt));
+    let chat = ChatRequest {
+        model: model.clone(),
+        messages,
+        thinking: resolved,
+        max_tokens: args.max_tokens,
+        temperature: args.temperature,
+    };
+    let prepared = request::prepare(&conn.target(&model), &chat);
+
+    let cancel = CancellationToken::new();
+    let ctrl_c = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            ctrl_c.cancel();
+        }
+    });
+
+    let mut out = Printer::new(args.json);
+    let mut transcript = Transcript::default();
+    let outcome = conn
+        .client
+        .run(&prepared, conn.key.as_ref(), &cancel, &mut |ev| {
+            if let RunEvent::Stream(e) = &ev {
+                transcript.apply(e);
+            }
+            out.event(&ev);
+        })
+        .await;
+    out.end();
+
+    let code = match &outcome.end {
+        RunEnd::Complete => exit::OK,
+        RunEnd::Cancelled => exit::CANCELLED,
+        RunEnd::Failed(Failure::Api(_)) => exit::API,
+        RunEnd::Failed(_) => exit::NETWORK,
+    };
+    if args.json {
+        let v = json_result(&conn, &model, &chat, &transcript, &outcome);
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        report(&conn, &transcript, &outcome);
+    }
+    Ok(code)
+}
+
+/// Streams text to the terminal: reasoning dimmed on stderr, the answer on stdout.
+struct Printer {
+    quiet: bool,
+    dim: bool,
+    in_reasoning: bool,
+    reasoning_shown: bool,
+    answer_ends_with_newline: bool,
+    answer_shown: bool,
+}
+
+impl Printer {
+    fn new(quiet: bool) -> Printer {
+        Printer {
+            quiet,
+            dim: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            in_reasoning: false,
+            reasoning_shown: false,
+            answer_ends_with_newline: true,
+            answer_shown: false,
+        }
+    }
+
+    fn event(&mut self, ev: &RunEvent) {
+        match ev {
+            RunEvent::Retrying {
+                attempt,
+                max_attempts,
+                wait,
+                reason,
+            } => eprintln!(
+                "thinkbench: {reason}; retrying in {:.1} s (attempt {} of {max_attempts})",
+                wait.as_secs_f64(),
+                attempt + 1
+            ),
+            RunEvent::Stream(StreamEvent::Reasoning(t)) if !self.quiet => {
+                let mut err = std::io::stderr().lock();
+                if !self.in_reasoning && self.dim {
+                    let _ = err.write_all(b"\x1b[2m");
+                }
+                self.in_reasoning = true;
+                self.reasoning_shown = true;
+                let _ = err.write_all(inert(t).as_bytes());
+                let _ = err.flush();
+            }
+            RunEvent::Stream(StreamEvent::Answer(t)) if !self.quiet => {
+                self.close_reasoning();
+                let text = inert(t);
+                if !text.is_empty() {
+                    self.answer_shown = true;
+                    self.answer_ends_with_newline = text.ends_with('\n');
+                }
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(text.as_bytes());
+                let _ = out.flush();
+            }
+            _ => {}
+        }
+    }
+
+    fn close_reasoning(&mut self) {
+        if self.in_reasoning {
+            let mut err = std::io::stderr().lock();
+            if self.dim {
+                let _ = err.write_all(b"\x1b[22m");
+            }
+            let _ = err.write_all(b"\n\n");
+            let _ = err.flush();
+            self.in_reasoning = false;
+        }
+    }
+
+    fn end(&mut self) {
+        if self.quiet {
+            return;
+        }
+        self.close_reasoning();
+        if self.answer_shown && !self.answer_ends_with_newline {
+            println!();
+        }
+    }
+}
+
+/// Explain how the run ended, on stderr.
+fn report(conn: &Connection, t: &Transcript, outcome: &RunOutcome) {
+    if outcome.info.malformed > 0 {
+        eprintln!(
+            "thinkbench: warning: {} malformed chunk(s) in the stream were skipped",
+            outcome.info.malformed
+        );
+    }
+    match &outcome.end {
+        RunEnd::Complete => {
+            if let Some(crate::provider::FinishReason::Length) = &t.finish
+                && t.answer.trim().is_empty()
+            {
+                eprintln!(
+                    "thinkbench: the output limit was reached before any answer (finish_reason length): raise --max-tokens, set a smaller --budget, or use --no-think"
+                );
+            }
+        }
+        RunEnd::Cancelled => eprintln!("thinkbench: cancelled; the partial output is above"),
+        RunEnd::Failed(f) => {
+            let partial = !t.answer.is_empty() || !t.reasoning.is_empty();
+            eprintln!("thinkbench: error: {f}");
+            if let Failure::Api(e) = f
+                && e.status == Some(401)
+            {
+                eprintln!("thinkbench: {}", conn.spec.unauthorized_hint());
+            }
+            if let Failure::Api(e) = f
+                && e.status == Some(429)
+            {
+                eprintln!(
+                    "thinkbench: rate limits apply per model and per account; they usually clear within a minute"
+                );
+            }
+            if partial {
+                eprintln!("thinkbench: the answer is incomplete; the partial output is above");
+            }
+        }
+    }
+}
+
+fn ms(d: Option<Duration>) -> Value {
+    d.map(|d| json!(d.as_millis() as u64))
+        .unwrap_or(Value::Null)
+}
+
+fn json_result(
+    conn: &Connection,
+    model: &str,
+    chat: &ChatRequest,
+    t: &Transcript,
+    outcome: &RunOutcome,
+) -> Value {
+    let usage = t.usage.clone().unwrap_or_default();
+    let error = match &outcome.end {
+        RunEnd::Failed(Failure::Api(e)) => json!({
+            "status": e.status, "code": e.code, "message": e.message, "request_id": e.request_id,
+        }),
+        RunEnd::Failed(Failure::Network(m)) => json!({
+            "status": null, "code": "network_error", "message": m, "request_id": null,
+        }),
+        RunEnd::Failed(Failure::Interrupted(m)) => json!({
+            "status": outcome.http_status, "code": "stream_interrupted", "message": m,
+            "request_id": outcome.request_id,
+        }),
+        RunEnd::Cancelled => json!({
+            "status": null, "code": "cancelled", "message": "cancelled by the user", "request_id": outcome.request_id,
+        }),
+        RunEnd::Complete => Value::Null,
+    };
+    let cost = match (conn.model_info(model).and_then(|m| m.price), &t.usage) {
+        (Some(p), Some(u)) => match (u.input_tokens, u.output_tokens) {
+            (Some(i), Some(o)) => {
+                json!(p.cost(i, o, u.reasoning_tokens, chat.thinking.thinks == Some(true)))
+            }
+            _ => Value::Null,
+        },
+        _ => Value::Null,
+    };
+    json!({
+        "model": model,
+        "provider": conn.spec.name,
+        "reasoning": t.reasoning,
+        "content": t.answer,
+        "tool_calls": t.tool_calls,
+        "finish_reason": t.finish.as_ref().map(|f| f.as_str().to_string()),
+        "usage": {
+            "input_tokens": usage.input_tokens,
+            "output_tokens": usage.output_tokens,
+            "reasoning_tokens": usage.reasoning_tokens,
+            "total_tokens": usage.total_tokens,
+        },
+        "cost_usd": cost,
+        "thinking": {
+            "enable_thinking": chat.thinking.send_thinking,
+            "thinking_budget": chat.thinking.budget,
+            "preserve_thinking": chat.thinking.preserve,
+        },
+        "timings": {
+            "ttft_ms": ms(outcome.timings.ttft),
+            "reasoning_ms": ms(outcome.timings.reasoning),
+            "total_ms": outcome.timings.total.as_millis() as u64,
+        },
+        "complete": matches!(outcome.end, RunEnd::Complete),
+        "error": error,
+    })
+}

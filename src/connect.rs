@@ -1,0 +1,181 @@
+//! From command-line flags and the config file to a live connection: provider, key, model,
+//! HTTP client, and in demo mode the in-process simulator.
+
+use crate::catalog::{Catalog, ModelInfo};
+use crate::cli::ConnectArgs;
+use crate::config::{Config, ConfigError, KeySource, ProviderSpec};
+use crate::provider::client::{ApiKey, Client};
+use crate::provider::dialect::{Dialect, Protocol};
+use crate::provider::plan::Capabilities;
+use crate::provider::request::Target;
+use crate::sim::{SimConfig, Simulator};
+
+/// Environment variable that sets the demo simulator's speed in tokens per second
+/// (`0` = as fast as possible).
+pub const DEMO_RATE_ENV: &str = "THINKBENCH_SIM_RATE";
+
+/// Everything needed to send requests.
+pub struct Connection {
+    pub spec: ProviderSpec,
+    pub key: Option<ApiKey>,
+    pub model: String,
+    pub catalog: Catalog,
+    pub client: Client,
+    /// Why demo mode was chosen, when it was chosen without `--demo`.
+    pub notice: Option<String>,
+    /// The in-process simulator (demo mode); kept alive as long as the connection.
+    pub demo: Option<Simulator>,
+}
+
+impl Connection {
+    /// Resolve the provider and key; start the simulator in demo mode.
+    pub async fn open(args: &ConnectArgs, config: &Config) -> Result<Connection, ConfigError> {
+        let catalog = config.catalog();
+        let client = Client::new(config.network()).map_err(ConfigError::new)?;
+        let explicit = args.provider.is_some() || args.base_url.is_some();
+        let mut notice = None;
+        let spec = if args.demo {
+            None
+        } else {
+            let name = args
+                .provider
+                .clone()
+                .unwrap_or_else(|| config.default_provider().to_string());
+            let mut spec = config.provider(&name)?;
+            if let Some(p) = &args.protocol {
+                spec = spec.with_protocol(parse_protocol(p)?)?;
+            }
+            if let Some(url) = &args.base_url {
+                spec.base_url = url.clone();
+            }
+            if let Some(var) = &args.api_key_env {
+                spec.key.env = Some(var.clone());
+                spec.key.cmd = None;
+            }
+            if spec.key.required && !spec.key.configured() && !explicit && config.provider.is_none()
+            {
+                notice = Some(format!(
+                    "no API key ({} is not set): using the built-in simulator (demo mode)",
+                    spec.key.env.as_deref().unwrap_or("api_key_env")
+                ));
+                None
+            } else {
+                Some(spec)
+            }
+        };
+        let (spec, key, demo) = match spec {
+            Some(spec) => {
+                let key = spec.key.read(&spec.name)?;
+                (spec, key, None)
+            }
+            None => {
+                let protocol = match &args.protocol {
+                    Some(p) => parse_protocol(p)?,
+                    None => Protocol::Openai,
+                };
+                let sim = start_demo(catalog.clone()).await?;
+                let base_url = match protocol {
+                    Protocol::Dashscope => sim.native_base_url(),
+                    _ => sim.openai_base_url(),
+                };
+                let spec = ProviderSpec {
+                    name: "demo".into(),
+                    dialect: Dialect::ModelStudio,
+                    protocol,
+                    base_url,
+                    region: None,
+                    workspace: false,
+                    key: KeySource::default(),
+                    model: "qwen3.7-plus".into(),
+                    think_tags: None,
+                };
+                (spec, Some(ApiKey::new("demo")), Some(sim))
+            }
+        };
+        let model = args
+            .model
+            .clone()
+            .or_else(|| config.model.clone().filter(|_| demo.is_none()))
+            .unwrap_or_else(|| spec.model.clone());
+        if model.trim().is_empty() {
+            return Err(ConfigError::new(format!(
+                "no model for provider \"{}\": pass --model or set model under [providers.{}]",
+                spec.name, spec.name
+            )));
+        }
+        Ok(Connection {
+            spec,
+            key,
+            model,
+            catalog,
+            client,
+            notice,
+            demo,
+        })
+    }
+
+    pub fn is_demo(&self) -> bool {
+        self.demo.is_some()
+    }
+
+    pub fn model_info(&self, model: &str) -> Option<&ModelInfo> {
+        self.catalog.lookup(model, self.spec.dialect.catalog_host())
+    }
+
+    pub fn capabilities(&self, model: &str) -> Capabilities {
+        Capabilities::of(self.spec.dialect, self.model_info(model))
+    }
+
+    /// Where requests for `model` go.
+    pub fn target(&self, model: &str) -> Target {
+        Target {
+            dialect: self.spec.dialect,
+            protocol: self.spec.protocol,
+            base_url: self.spec.base_url.clone(),
+            native: self.model_info(model).map(|m| m.native).unwrap_or_default(),
+            think_tags: self.spec.think_tags,
+        }
+    }
+
+    /// A short label for status lines: `modelstudio (Singapore, openai)` or `DEMO`.
+    pub fn label(&self) -> String {
+        if self.is_demo() {
+            return format!("DEMO simulator ({})", self.spec.protocol.as_str());
+        }
+        match self.spec.region {
+            Some(r) => format!(
+                "{} ({}, {})",
+                self.spec.name,
+                r.label(),
+                self.spec.protocol.as_str()
+            ),
+            None => format!("{} ({})", self.spec.name, self.spec.protocol.as_str()),
+        }
+    }
+}
+
+fn parse_protocol(s: &str) -> Result<Protocol, ConfigError> {
+    Protocol::parse(s).ok_or_else(|| {
+        ConfigError::new(format!(
+            "--protocol {s}: expected openai, dashscope or ollama"
+        ))
+    })
+}
+
+async fn start_demo(catalog: Catalog) -> Result<Simulator, ConfigError> {
+    let mut cfg = crate::sim::demo_config();
+    cfg.catalog = catalog;
+    if let Ok(v) = std::env::var(DEMO_RATE_ENV) {
+        let rate: f64 = v.trim().parse().map_err(|_| {
+            ConfigError::new(format!("{DEMO_RATE_ENV}={v}: expected tokens per second"))
+        })?;
+        cfg.rate = (rate > 0.0).then_some(rate);
+    }
+    start_sim(cfg).await
+}
+
+async fn start_sim(cfg: SimConfig) -> Result<Simulator, ConfigError> {
+    Simulator::start(cfg)
+        .await
+        .map_err(|e| ConfigError::new(format!("cannot start the built-in simulator: {e}")))
+}

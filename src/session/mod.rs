@@ -1,0 +1,359 @@
+//! The conversation: turns, their answer variants, and the settings, usage and timings each
+//! variant was produced with. Plain data that serializes; no terminal types, no secrets.
+
+pub mod tokens;
+
+use serde::{Deserialize, Serialize};
+
+use crate::provider::plan::{Resolved, ThinkingSettings};
+use crate::provider::request::Message;
+use crate::provider::{ApiError, FinishReason, StreamEvent, ToolCall, Usage};
+
+/// The settings a variant was (or will be) sent with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageSettings {
+    pub provider: String,
+    pub model: String,
+    /// As the user chose them.
+    pub thinking: ThinkingSettings,
+    /// As they went on the wire.
+    pub resolved: Resolved,
+    pub max_tokens: Option<u32>,
+}
+
+/// Where a variant stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", content = "detail", rename_all = "snake_case")]
+pub enum Status {
+    /// Sent, nothing back yet (or retrying).
+    Waiting,
+    Streaming,
+    Complete,
+    Cancelled,
+    /// The server reported an error.
+    Failed(String),
+    /// Connection lost, stalled or cut short; the partial text is kept.
+    Interrupted(String),
+}
+
+impl Status {
+    pub fn is_running(&self) -> bool {
+        matches!(self, Status::Waiting | Status::Streaming)
+    }
+}
+
+/// Time measurements in milliseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimingsMs {
+    pub ttft: Option<u64>,
+    pub reasoning: Option<u64>,
+    pub answer: Option<u64>,
+    pub total: Option<u64>,
+}
+
+/// The exact request that was sent (URL, headers without the key, body).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestRecord {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: serde_json::Value,
+}
+
+/// One answer to a prompt. Regenerating adds another.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Variant {
+    pub id: u64,
+    pub settings: MessageSettings,
+    pub reasoning: String,
+    pub answer: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    pub usage: Option<Usage>,
+    pub finish: Option<FinishReason>,
+    pub error: Option<ApiError>,
+    pub status: Status,
+    pub timings: TimingsMs,
+    pub request: Option<RequestRecord>,
+    /// Retries before the stream started.
+    #[serde(default)]
+    pub retries: u32,
+    /// Malformed chunks skipped by the decoder.
+    #[serde(default)]
+    pub malformed: u32,
+    /// Unix time in milliseconds when it was sent.
+    pub started_at_ms: u64,
+    /// Cost in USD, from the catalog prices and the reported usage.
+    pub cost_usd: Option<f64>,
+    /// Unix milliseconds of the first reasoning or answer text, and of the first answer text
+    /// (for live timers while streaming).
+    #[serde(default)]
+    pub first_token_at_ms: Option<u64>,
+    #[serde(default)]
+    pub first_answer_at_ms: Option<u64>,
+    /// Estimated tokens of earlier reasoning sent back with `preserve_thinking`.
+    #[serde(default)]
+    pub preserved_tokens: Option<u64>,
+}
+
+impl Variant {
+    pub fn new(id: u64, settings: MessageSettings, started_at_ms: u64) -> Variant {
+        Variant {
+            id,
+            settings,
+            reasoning: String::new(),
+            answer: String::new(),
+            tool_calls: Vec::new(),
+            usage: None,
+            finish: None,
+            error: None,
+            status: Status::Waiting,
+            timings: TimingsMs::default(),
+            request: None,
+            retries: 0,
+            malformed: 0,
+            started_at_ms,
+            cost_usd: None,
+            first_token_at_ms: None,
+            first_answer_at_ms: None,
+            preserved_tokens: None,
+        }
+    }
+
+    /// Fold one stream event in.
+    pub fn apply(&mut self, event: &StreamEvent) {
+        if matches!(self.status, Status::Waiting) {
+            self.status = Status::Streaming;
+        }
+        let mut t = crate::provider::Transcript {
+            reasoning: std::mem::take(&mut self.reasoning),
+            answer: std::mem::take(&mut self.answer),
+            tool_calls: std::mem::take(&mut self.tool_calls),
+            usage: self.usage.take(),
+            finish: self.finish.take(),
+            error: self.error.take(),
+        };
+        t.apply(event);
+        self.reasoning = t.reasoning;
+        self.answer = t.answer;
+        self.tool_calls = t.tool_calls;
+        self.usage = t.usage;
+        self.finish = t.finish;
+        self.error = t.error;
+    }
+
+    /// Reasoning tokens: the server's figure when it gave one, else an estimate from the text.
+    pub fn reasoning_tokens(&self) -> (u64, bool) {
+        match self.usage.as_ref().and_then(|u| u.reasoning_tokens) {
+            Some(n) => (n, true),
+            None => (tokens::estimate(&self.reasoning), false),
+        }
+    }
+
+    /// The budget ran out while thinking, or the output ended at the length limit with little
+    /// or no answer.
+    pub fn budget_trouble(&self) -> Option<BudgetTrouble> {
+        if self.status.is_running() {
+            return None;
+        }
+        let (used, exact) = self.reasoning_tokens();
+        if let Some(b) = self.settings.resolved.budget
+            && exact
+            && used >= b as u64
+        {
+            return Some(BudgetTrouble::BudgetSpent { budget: b });
+        }
+        if self.finish == Some(FinishReason::Length) && tokens::estimate(&self.answer) < 16 {
+            return Some(BudgetTrouble::LengthWithoutAnswer);
+        }
+        None
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BudgetTrouble {
+    /// Reasoning used the whole thinking budget (the model had to stop thinking).
+    BudgetSpent { budget: u32 },
+    /// `finish_reason: length` with little or no answer: the output went on thinking.
+    LengthWithoutAnswer,
+}
+
+/// A prompt and its answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Turn {
+    pub id: u64,
+    pub prompt: String,
+    pub variants: Vec<Variant>,
+    /// The variant shown and carried forward in history.
+    pub active: usize,
+}
+
+impl Turn {
+    pub fn active(&self) -> Option<&Variant> {
+        self.variants.get(self.active)
+    }
+}
+
+/// The whole conversation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub system: Option<String>,
+    pub turns: Vec<Turn>,
+    next_id: u64,
+}
+
+impl Conversation {
+    pub fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Add a prompt; returns the turn index.
+    pub fn push_turn(&mut self, prompt: String) -> usize {
+        let id = self.next_id();
+        self.turns.push(Turn {
+            id,
+            prompt,
+            variants: Vec::new(),
+            active: 0,
+        });
+        self.turns.len() - 1
+    }
+
+    /// Add a variant to turn `t` and make it active; returns its id.
+    pub fn push_variant(&mut self, t: usize, settings: MessageSettings, now_ms: u64) -> u64 {
+        let id = self.next_id();
+        let turn = &mut self.turns[t];
+        turn.variants.push(Variant::new(id, settings, now_ms));
+        turn.active = turn.variants.len() - 1;
+        id
+    }
+
+    pub fn find_variant(&self, id: u64) -> Option<(usize, usize)> {
+        self.turns.iter().enumerate().find_map(|(t, turn)| {
+            turn.variants
+                .iter()
+                .position(|v| v.id == id)
+                .map(|v| (t, v))
+        })
+    }
+
+    pub fn variant_mut(&mut self, id: u64) -> Option<&mut Variant> {
+        let (t, v) = self.find_variant(id)?;
+        Some(&mut self.turns[t].variants[v])
+    }
+
+    pub fn variant(&self, id: u64) -> Option<&Variant> {
+        let (t, v) = self.find_variant(id)?;
+        Some(&self.turns[t].variants[v])
+    }
+
+    /// The messages to send for turn `t`: the system prompt, every earlier turn with its
+    /// active answer (and reasoning, which the request builder keeps or drops per dialect),
+    /// then turn `t`'s prompt.
+    pub fn history_for(&self, t: usize) -> Vec<Message> {
+        let mut out = Vec::new();
+        if let Some(s) = &self.system {
+            out.push(Message::system(s.clone()));
+        }
+        for turn in &self.turns[..t] {
+            let Some(v) = turn.active() else { continue };
+            // A turn that produced no answer at all is left out with its prompt, so the
+            // history never holds an empty assistant message.
+            if v.answer.trim().is_empty() && v.tool_calls.is_empty() {
+                continue;
+            }
+            out.push(Message::user(turn.prompt.clone()));
+            let reasoning = (!v.reasoning.is_empty()).then(|| v.reasoning.clone());
+            let mut m = Message::assistant(v.answer.clone(), reasoning);
+            m.tool_calls = v.tool_calls.clone();
+            out.push(m);
+        }
+        out.push(Message::user(self.turns[t].prompt.clone()));
+        out
+    }
+
+    /// Totals over the active variant of every turn.
+    pub fn totals(&self) -> Totals {
+        let mut t = Totals::default();
+        for v in self.turns.iter().flat_map(|t| t.variants.iter()) {
+            t.messages += 1;
+            if let Some(u) = &v.usage {
+                t.input += u.input_tokens.unwrap_or(0);
+                t.output += u.output_tokens.unwrap_or(0);
+                t.reasoning += u.reasoning_tokens.unwrap_or(0);
+            }
+            if let Some(c) = v.cost_usd {
+                t.cost += c;
+                t.priced += 1;
+            }
+        }
+        t
+    }
+}
+
+/// Session totals (every variant, since every variant was billed).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Totals {
+    pub messages: u64,
+    pub input: u64,
+    pub output: u64,
+    pub reasoning: u64,
+    pub cost: f64,
+    /// How many variants had a price.
+    pub priced: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::request::Role;
+
+    fn settings() -> MessageSettings {
+        MessageSettings {
+            provider: "demo".into(),
+            model: "qwen3.7-plus".into(),
+            thinking: ThinkingSettings::default(),
+            resolved: Resolved::default(),
+            max_tokens: None,
+        }
+    }
+
+    #[test]
+    fn history_carries_active_answers_and_their_reasoning() {
+        let mut c = Conversation::default();
+        let t0 = c.push_turn("first".into());
+        let v0 = c.push_variant(t0, settings(), 0);
+        c.variant_mut(v0)
+            .unwrap()
+            .apply(&StreamEvent::Reasoning("hmm".into()));
+        c.variant_mut(v0)
+            .unwrap()
+            .apply(&StreamEvent::Answer("one".into()));
+        let v1 = c.push_variant(t0, settings(), 0);
+        c.variant_mut(v1)
+            .unwrap()
+            .apply(&StreamEvent::Answer("uno".into()));
+        let t1 = c.push_turn("second".into());
+        let h = c.history_for(t1);
+        assert_eq!(h.len(), 3);
+        assert_eq!(h[1].content, "uno", "the active (latest) variant");
+        assert_eq!(h[1].reasoning, None);
+        c.turns[0].active = 0;
+        let h = c.history_for(t1);
+        assert_eq!((h[1].role, h[1].content.as_str()), (Role::Assistant, "one"));
+        assert_eq!(h[1].reasoning.as_deref(), Some("hmm"));
+    }
+
+    #[test]
+    fn conversation_round_trips_through_json() {
+        let mut c = Conversation::default();
+        let t = c.push_turn("q".into());
+        let v = c.push_variant(t, settings(), 5);
+        c.variant_mut(v)
+            .unwrap()
+            .apply(&StreamEvent::Answer("a".into()));
+        let json = serde_json::to_string(&c).unwrap();
+        let back: Conversation = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, c);
+    }
+}

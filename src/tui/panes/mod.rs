@@ -1,0 +1,67 @@
+//! The panes of the workbench, each a read-only render function over the state.
+
+pub mod composer;
+pub mod conversation;
+pub mod gauge;
+pub mod overlays;
+pub mod reasoning;
+pub mod status;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use unicode_width::UnicodeWidthStr;
+
+/// Pack `parts` into lines no wider than `width`, separated by `sep`; a part that does not fit
+/// on the current line starts a new one (indented by `indent`).
+pub fn pack(
+    parts: Vec<Span<'static>>,
+    sep: Span<'static>,
+    width: u16,
+    indent: usize,
+) -> Vec<Line<'static>> {
+    let width = width as usize;
+    let mut lines = Vec::new();
+    let mut cur: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    for part in parts {
+        let w = part.content.width();
+        let sep_w = sep.content.width();
+        if !cur.is_empty() && used + sep_w + w > width {
+            lines.push(Line::from(std::mem::take(&mut cur)));
+            cur.push(Span::raw(" ".repeat(indent)));
+            used = indent;
+        } else if !cur.is_empty() && used > indent {
+            cur.push(sep.clone());
+            used += sep_w;
+        }
+        used += w;
+        cur.push(part);
+    }
+    if !cur.is_empty() {
+        lines.push(Line::from(cur));
+    }
+    lines
+}
+
+/// Draw `line` at row `y` of `area`, offset by `indent` columns.
+pub fn draw_line(buf: &mut Buffer, area: Rect, y: u16, indent: u16, line: &Line<'_>) {
+    if y >= area.height || indent >= area.width {
+        return;
+    }
+    buf.set_line(area.x + indent, area.y + y, line, area.width - indent);
+}
+
+/// Fill row `y` of `area` with `style`.
+pub fn fill_row(buf: &mut Buffer, area: Rect, y: u16, style: Style) {
+    if y < area.height {
+        buf.set_style(Rect::new(area.x, area.y + y, area.width, 1), style);
+    }
+}
+
+/// A spinner frame for running things.
+pub fn spinner(now_ms: u64) -> &'static str {
+    const FRAMES: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
+    FRAMES[((now_ms / 120) % FRAMES.len() as u64) as usize]
+}

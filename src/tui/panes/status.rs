@@ -1,0 +1,66 @@
+//! The status line: DEMO badge, provider, next model, notices, running streams, help key.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use super::spinner;
+use crate::app::keymap::Command;
+use crate::app::state::{Level, State};
+use crate::text::inert;
+use crate::tui::view::View;
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, view: &View) {
+    let t = &view.theme;
+    let buf = frame.buffer_mut();
+    buf.set_style(area, t.status);
+    let mut left = Vec::new();
+    if state.provider.demo {
+        left.push(Span::styled(" DEMO ", t.badge));
+        left.push(Span::raw(" "));
+    }
+    left.push(Span::styled(format!("{} ", state.provider.label), t.status));
+    left.push(Span::styled(
+        format!("→ {} ", state.next.model),
+        t.status.patch(t.value),
+    ));
+    let running = state.running().len();
+    if running > 0 {
+        left.push(Span::styled(
+            format!(
+                "{} streaming{} ",
+                spinner(state.now_ms),
+                if running > 1 {
+                    format!(" ×{running}")
+                } else {
+                    String::new()
+                }
+            ),
+            t.status.patch(t.info),
+        ));
+    }
+    if let Some(n) = &state.notice {
+        let style = match n.level {
+            Level::Info => t.info,
+            Level::Warn => t.warn,
+            Level::Error => t.error,
+        };
+        left.push(Span::styled(
+            format!("│ {}", inert(&n.text)),
+            t.status.patch(style),
+        ));
+    }
+    let right = Line::from(vec![
+        Span::styled(state.keymap.hint(Command::Help), t.status.patch(t.key)),
+        Span::styled(" help · ", t.status),
+        Span::styled(state.keymap.hint(Command::Quit), t.status.patch(t.key)),
+        Span::styled(" quit ", t.status),
+    ]);
+    let right_w = right.width() as u16;
+    let left_line = Line::from(left);
+    let left_w = area.width.saturating_sub(right_w + 1);
+    buf.set_line(area.x, area.y, &left_line, left_w);
+    if area.width > right_w && left_line.width() as u16 <= left_w {
+        buf.set_line(area.x + area.width - right_w, area.y, &right, right_w);
+    }
+}

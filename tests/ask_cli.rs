@@ -1,0 +1,297 @@
+//! `thinkbench ask` as a user runs it: demo mode, text and JSON output, usage and config
+//! errors with exit code 2.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_mode_works_without_a_key() {
+    let home = Home::new();
+    let out = thinkbench_with(
+        &home,
+        &["ask", "--demo", "Why is the sky blue?"],
+        &[("THINKBENCH_SIM_RATE", "0")],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stdout.trim().is_empty(), "an answer on stdout");
+    assert!(!out.stderr.trim().is_empty(), "reasoning on stderr");
+    // Without any key configured, plain `ask` falls back to demo mode and says so.
+    let out = thinkbench_with(
+        &home,
+        &["ask", "--json", "Why is the sky blue?"],
+        &[("THINKBENCH_SIM_RATE", "0")],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("demo mode"), "{}", out.stderr);
+    assert_eq!(out.json()["provider"], "demo");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_output_has_every_field() {
+    let sim = sim(|_| {}).await;
+    let home = Home::new();
+    let base = sim.openai_base_url();
+    let mut args = ask_args(&base, "openai", "qwen3.7-plus");
+    args.extend(["--json", "--budget", "30", "Name three primes."]);
+    let v = thinkbench(&home, &args).await.json();
+    for key in [
+        "model",
+        "reasoning",
+        "content",
+        "finish_reason",
+        "usage",
+        "timings",
+        "error",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}: {v}");
+    }
+    for key in [
+        "input_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+        "total_tokens",
+    ] {
+        assert!(v["usage"][key].is_u64(), "usage.{key}: {v}");
+    }
+    for key in ["ttft_ms", "reasoning_ms", "total_ms"] {
+        assert!(v["timings"][key].is_u64(), "timings.{key}: {v}");
+    }
+    assert_eq!(v["error"], Value::Null);
+    assert_eq!(v["finish_reason"], "stop");
+    assert_eq!(
+        v["usage"]["reasoning_tokens"], 30,
+        "budget truncation is reported exactly"
+    );
+    let u = &v["usage"];
+    assert_eq!(
+        u["total_tokens"].as_u64(),
+        Some(u["input_tokens"].as_u64().unwrap() + u["output_tokens"].as_u64().unwrap())
+    );
+    assert!(
+        v["cost_usd"].as_f64().unwrap() > 0.0,
+        "priced from the catalog"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_mode_streams_reasoning_to_stderr_and_answer_to_stdout() {
+    let sim = sim(|_| {}).await;
+    let home = Home::new();
+    let base = sim.native_base_url();
+    let mut args = ask_args(&base, "dashscope", "qwen3.7-plus");
+    args.push("Tell me about cats.");
+    let text = thinkbench(&home, &args).await;
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    args.insert(args.len() - 1, "--json");
+    let v = thinkbench(&home, &args).await.json();
+    assert_eq!(
+        text.stdout.trim_end(),
+        v["content"].as_str().unwrap().trim_end()
+    );
+    assert!(
+        text.stderr
+            .contains(v["reasoning"].as_str().unwrap().trim())
+    );
+    assert!(
+        !text
+            .stdout
+            .contains(v["reasoning"].as_str().unwrap().trim())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prompt_can_come_from_stdin() {
+    let sim = sim(|_| {}).await;
+    let home = Home::new();
+    let base = sim.openai_base_url();
+    let mut args = ask_args(&base, "openai", "qwen-plus");
+    args.extend(["--json", "-"]);
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_thinkbench"));
+    cmd.args(&args)
+        .env(KEY_VAR, KEY)
+        .env("XDG_CONFIG_HOME", home.dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("piped question".as_bytes())
+        .unwrap();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        sim.requests()[0].body["messages"][0]["content"],
+        "piped question"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_and_config_errors_exit_2_with_a_clear_message() {
+    let home = Home::new();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["ask", "--demo", "--budget", "0", "q"], "positive"),
+        (vec!["ask", "--demo", "--budget", "-5", "q"], "positive"),
+        (
+            vec!["ask", "--demo", "--budget", "lots", "q"],
+            "not a number",
+        ),
+        (
+            vec!["ask", "--demo", "--think", "--no-think", "q"],
+            "cannot be used with",
+        ),
+        (
+            vec!["ask", "--demo", "--model", "qwq-plus", "--no-think", "q"],
+            "thinking-only",
+        ),
+        (
+            vec![
+                "ask",
+                "--demo",
+                "--model",
+                "qwen-plus",
+                "--budget",
+                "100",
+                "q",
+            ],
+            "only when thinking is on",
+        ),
+        (
+            vec![
+                "ask",
+                "--demo",
+                "--model",
+                "qwen-plus",
+                "--think",
+                "--preserve-thinking",
+                "q",
+            ],
+            "preserve_thinking",
+        ),
+        (
+            vec![
+                "ask",
+                "--demo",
+                "--model",
+                "deepseek-r1",
+                "--budget",
+                "100",
+                "q",
+            ],
+            "does not support a thinking budget",
+        ),
+        (vec!["ask", "--demo", "   "], "empty"),
+        (vec!["ask", "--provider", "nosuch", "q"], "unknown provider"),
+        (
+            vec!["ask", "--provider", "modelstudio", "q"],
+            "DASHSCOPE_API_KEY",
+        ),
+        (
+            vec![
+                "ask",
+                "--provider",
+                "modelstudio-eu",
+                "--api-key-env",
+                KEY_VAR,
+                "q",
+            ],
+            "workspace",
+        ),
+        (
+            vec!["ask", "--demo", "--protocol", "grpc", "q"],
+            "--protocol",
+        ),
+        (
+            vec!["ask", "--config", "/nonexistent/thinkbench.toml", "q"],
+            "/nonexistent/thinkbench.toml",
+        ),
+    ];
+    for (args, needle) in cases {
+        let out = thinkbench(&home, &args).await;
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(needle),
+            "{args:?}: expected {needle:?} in {}",
+            out.stderr
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_config_files_are_reported_with_their_path() {
+    let home = Home::new();
+    for (text, needle) in [
+        ("provider = ", "config file"),
+        (
+            "[providers.local]\nkind = \"vlm\"\nbase_url = \"http://x\"",
+            "vlm",
+        ),
+        ("[network]\nidle_timeout_secs = 0", "idle_timeout_secs"),
+        ("colour = \"red\"", "colour"),
+        (
+            "[providers.local]\nkind = \"vllm\"\nbase_url = \"localhost:8000\"",
+            "http://",
+        ),
+        (
+            "[providers.k]\nkind = \"vllm\"\nbase_url = \"http://127.0.0.1:9\"\napi_key_cmd = \"exit 3\"",
+            "api_key_cmd",
+        ),
+    ] {
+        let path = home.config(text);
+        let p = path.to_str().unwrap();
+        let provider = if text.contains("[providers.") {
+            text.split(['.', ']']).nth(1).unwrap()
+        } else {
+            "modelstudio"
+        };
+        let out = thinkbench(&home, &["ask", "--config", p, "--provider", provider, "q"]).await;
+        assert_eq!(out.code, 2, "{text}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(needle),
+            "{text}: expected {needle:?} in {}",
+            out.stderr
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_key_cmd_supplies_the_key_and_never_shows_it() {
+    let sim = sim(|_| {}).await;
+    let home = Home::new();
+    let config = home.config(&format!(
+        "[providers.sim]\nkind = \"modelstudio\"\nbase_url = \"{}\"\napi_key_cmd = \"printf '%s\\\\n' {KEY}\"\n",
+        sim.openai_base_url()
+    ));
+    let out = thinkbench(
+        &home,
+        &[
+            "ask",
+            "--config",
+            config.to_str().unwrap(),
+            "--provider",
+            "sim",
+            "--model",
+            "qwen-plus",
+            "hello",
+        ],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(sim.requests()[0].authorized);
+    assert!(!out.stdout.contains(KEY) && !out.stderr.contains(KEY));
+}
