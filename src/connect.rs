@@ -30,6 +30,16 @@ pub struct Connection {
 impl Connection {
     /// Resolve the provider and key; start the simulator in demo mode.
     pub async fn open(args: &ConnectArgs, config: &Config) -> Result<Connection, ConfigError> {
+        Connection::open_with(args, config, None).await
+    }
+
+    /// As [`Connection::open`]; in demo mode the simulator streams at `demo_rate` tokens per
+    /// second when given (`Some(None)`: as fast as possible).
+    pub async fn open_with(
+        args: &ConnectArgs,
+        config: &Config,
+        demo_rate: Option<Option<f64>>,
+    ) -> Result<Connection, ConfigError> {
         let catalog = config.catalog();
         let client = Client::new(config.network()).map_err(ConfigError::new)?;
         let explicit = args.provider.is_some() || args.base_url.is_some();
@@ -73,7 +83,7 @@ impl Connection {
                     Some(p) => parse_protocol(p)?,
                     None => Protocol::Openai,
                 };
-                let sim = start_demo(catalog.clone()).await?;
+                let sim = start_demo(catalog.clone(), demo_rate).await?;
                 let base_url = match protocol {
                     Protocol::Dashscope => sim.native_base_url(),
                     _ => sim.openai_base_url(),
@@ -162,9 +172,13 @@ fn parse_protocol(s: &str) -> Result<Protocol, ConfigError> {
     })
 }
 
-async fn start_demo(catalog: Catalog) -> Result<Simulator, ConfigError> {
+async fn start_demo(catalog: Catalog, rate: Option<Option<f64>>) -> Result<Simulator, ConfigError> {
     let mut cfg = crate::sim::demo_config();
     cfg.catalog = catalog;
+    if let Some(rate) = rate {
+        cfg.rate = rate;
+        return start_sim(cfg).await;
+    }
     if let Ok(v) = std::env::var(DEMO_RATE_ENV) {
         let rate: f64 = v.trim().parse().map_err(|_| {
             ConfigError::new(format!("{DEMO_RATE_ENV}={v}: expected tokens per second"))

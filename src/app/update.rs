@@ -1003,6 +1003,7 @@ fn run_ended(state: &mut State, variant: u64, outcome: RunOutcome) {
         }
     };
     let malformed = v.malformed;
+    let cancelled = v.status == Status::Cancelled;
     if let Some(m) = message {
         notice(state, Level::Error, m);
     } else if malformed > 0 {
@@ -1011,6 +1012,8 @@ fn run_ended(state: &mut State, variant: u64, outcome: RunOutcome) {
             Level::Warn,
             format!("{malformed} malformed chunk(s) in the stream were skipped"),
         );
+    } else if cancelled {
+        notice(state, Level::Info, "cancelled; the partial answer is kept");
     }
 }
 

@@ -51,6 +51,15 @@ pub struct Workbench {
 /// Load config, theme and keys, and connect. Errors here are usage errors (exit 2), reported
 /// before the terminal is touched.
 pub async fn prepare(args: &ConnectArgs, theme: Option<&str>) -> Result<Workbench, ConfigError> {
+    prepare_with(args, theme, None).await
+}
+
+/// As [`prepare`], with the demo simulator's rate set (see [`Connection::open_with`]).
+pub async fn prepare_with(
+    args: &ConnectArgs,
+    theme: Option<&str>,
+    demo_rate: Option<Option<f64>>,
+) -> Result<Workbench, ConfigError> {
     let config = Config::load(args.config.as_deref())?;
     let keymap = Keymap::with_overrides(&config.keys).map_err(|e| {
         ConfigError::new(match &config.source {
@@ -65,7 +74,7 @@ pub async fn prepare(args: &ConnectArgs, theme: Option<&str>) -> Result<Workbenc
         .unwrap_or_else(|| super::theme::DEFAULT.to_string());
     let theme = Theme::load(&theme_name, paths::themes_dir().as_deref(), no_color)
         .map_err(ConfigError::new)?;
-    let conn = Connection::open(args, &config).await?;
+    let conn = Connection::open_with(args, &config, demo_rate).await?;
     let (tx, rx) = unbounded_channel();
     let info = provider_info(&conn);
     let model = conn.model.clone();

@@ -1,5 +1,258 @@
-//! Screenshot scenes (being written).
-use std::path::PathBuf;
-pub async fn write_all(_args: &crate::cli::ScreenshotArgs) -> Result<Vec<PathBuf>, String> {
-    Err("not yet".into())
+//! The README screenshots, rendered from the real render code: the workbench runs against the
+//! built-in simulator with scripted key presses, and the last frame of each scene is turned
+//! into SVG (and PNG with the `png` feature) by [`super::screenshot`].
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use futures_util::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+
+use super::run::{Workbench, event_loop, now_ms, prepare_with};
+use super::screenshot::{SvgOptions, buffer_to_svg};
+use super::theme::Theme;
+use super::view;
+use crate::app::state::State;
+use crate::app::{Action, update};
+use crate::cli::{ConnectArgs, ScreenshotArgs};
+
+pub const WIDTH: u16 = 160;
+pub const HEIGHT: u16 = 48;
+
+/// Key events that type `text` and press Enter.
+pub fn typed(text: &str) -> Vec<Event> {
+    let mut v: Vec<Event> = text
+        .chars()
+        .map(|c| Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)))
+        .collect();
+    v.push(key(KeyCode::Enter, KeyModifiers::NONE));
+    v
+}
+
+pub fn key(code: KeyCode, mods: KeyModifiers) -> Event {
+    Event::Key(KeyEvent::new(code, mods))
+}
+
+/// A terminal-sized test backend and a demo workbench whose simulator streams at `rate`.
+pub async fn demo_bench(
+    theme: &str,
+    rate: Option<f64>,
+) -> Result<(Terminal<TestBackend>, Workbench), String> {
+    let args = ConnectArgs {
+        demo: true,
+        ..ConnectArgs::default()
+    };
+    let wb = prepare_with(&args, Some(theme), Some(rate))
+        .await
+        .map_err(|e| e.to_string())?;
+    let terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).map_err(|e| e.to_string())?;
+    Ok((terminal, wb))
+}
+
+/// Feed `events`, then keep running until all of them were handled and `done` holds.
+pub async fn drive(
+    terminal: &mut Terminal<TestBackend>,
+    wb: &mut Workbench,
+    events: Vec<Event>,
+    mut done: impl FnMut(&State) -> bool + Send + 'static,
+) -> io::Result<()> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let total = events.len();
+    let taken = Arc::new(AtomicUsize::new(0));
+    let counter = taken.clone();
+    let stream = futures_util::stream::iter(events.into_iter().map(Ok))
+        .inspect(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        })
+        .chain(futures_util::stream::pending());
+    let stop = move |s: &State| taken.load(Ordering::SeqCst) >= total && done(s);
+    event_loop(terminal, Box::pin(stream), wb, Some(Box::new(stop))).await?;
+    Ok(())
+}
+
+/// Whether the latest answer has finished.
+pub fn idle_after(turns: usize) -> impl FnMut(&State) -> bool + Send + 'static {
+    move |s: &State| s.conversation.turns.len() >= turns && !s.is_running()
+}
+
+/// Draw the current state once more and return the frame.
+///
+/// The frame's own buffer is used, not the backend's: a test backend only receives the cells
+/// that changed, and keeps stale cells beside wide characters that a real terminal would
+/// have overwritten.
+pub fn frame(terminal: &mut Terminal<TestBackend>, wb: &mut Workbench) -> Buffer {
+    terminal.clear().ok();
+    match terminal.draw(|f| {
+        view::render(f, &wb.state, &mut wb.view);
+    }) {
+        Ok(done) => done.buffer.clone(),
+        Err(e) => match e {},
+    }
+}
+
+fn svg_options(theme: &Theme, title: &str) -> SvgOptions {
+    let bg = match theme.name.as_str() {
+        "light" => (0xff, 0xff, 0xff),
+        "high-contrast" => (0, 0, 0),
+        _ => (0x1c, 0x1f, 0x26),
+    };
+    let fg = super::screenshot::color_to_rgb(
+        theme.text.fg.unwrap_or(ratatui::style::Color::Reset),
+        (0xd8, 0xde, 0xe9),
+    );
+    SvgOptions {
+        default_bg: bg,
+        default_fg: fg,
+        title: Some(title.to_string()),
+        font_family: format!("{}, Symbola", super::screenshot::DEFAULT_FONT_FAMILY),
+        ..SvgOptions::default()
+    }
+}
+
+fn write(
+    out: &Path,
+    name: &str,
+    buf: &Buffer,
+    theme: &Theme,
+    png: bool,
+    files: &mut Vec<PathBuf>,
+) -> Result<(), String> {
+    let svg = buffer_to_svg(buf, &svg_options(theme, &format!("thinkbench — {name}")));
+    let path = out.join(format!("{name}.svg"));
+    std::fs::write(&path, &svg).map_err(|e| format!("{}: {e}", path.display()))?;
+    files.push(path);
+    if png {
+        #[cfg(feature = "png")]
+        {
+            let bytes = super::screenshot::svg_to_png(&svg, 1.0)?;
+            let path = out.join(format!("{name}.png"));
+            std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+            files.push(path);
+        }
+        #[cfg(not(feature = "png"))]
+        return Err("PNG output needs the `png` feature: cargo run --release --features png -- screenshots --png".into());
+    }
+    Ok(())
+}
+
+/// Let notices expire, so a screenshot shows the settled screen.
+fn settle(wb: &mut Workbench) {
+    update(&mut wb.state, Action::Tick(now_ms() + 60_000));
+}
+
+/// Render every scene into `args.out`.
+pub async fn write_all(args: &ScreenshotArgs) -> Result<Vec<PathBuf>, String> {
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    let mut files = Vec::new();
+    let io = |e: io::Error| e.to_string();
+
+    // 1. Mid-stream: reasoning streaming, budget gauge filling, answer beginning.
+    let (mut term, mut wb) = demo_bench("dark", Some(400.0)).await?;
+    drive(
+        &mut term,
+        &mut wb,
+        typed("Why do leaves change colour in autumn? Show me a small table."),
+        idle_after(1),
+    )
+    .await
+    .map_err(io)?;
+    settle(&mut wb);
+    let mut events = vec![key(KeyCode::Char('b'), KeyModifiers::CONTROL)];
+    events.extend(
+        "2000"
+            .chars()
+            .map(|c| key(KeyCode::Char(c), KeyModifiers::NONE)),
+    );
+    events.push(key(KeyCode::Enter, KeyModifiers::NONE));
+    events.extend(typed("Now compare quicksort and mergesort, with code."));
+    drive(&mut term, &mut wb, events, |s: &State| {
+        s.conversation.turns.len() == 2
+            && s.selected_variant()
+                .is_some_and(|v| v.answer.len() > 400 && v.status.is_running())
+    })
+    .await
+    .map_err(io)?;
+    let buf = frame(&mut term, &mut wb);
+    write(
+        &args.out,
+        "workbench-streaming",
+        &buf,
+        &wb.view.theme,
+        args.png,
+        &mut files,
+    )?;
+
+    // 2. The help overlay over the same conversation, once the stream has finished.
+    drive(&mut term, &mut wb, vec![], idle_after(2))
+        .await
+        .map_err(io)?;
+    settle(&mut wb);
+    drive(
+        &mut term,
+        &mut wb,
+        vec![key(KeyCode::F(1), KeyModifiers::NONE)],
+        |s: &State| !s.overlays.is_empty(),
+    )
+    .await
+    .map_err(io)?;
+    let buf = frame(&mut term, &mut wb);
+    write(
+        &args.out,
+        "help",
+        &buf,
+        &wb.view.theme,
+        args.png,
+        &mut files,
+    )?;
+    drive(
+        &mut term,
+        &mut wb,
+        vec![key(KeyCode::Esc, KeyModifiers::NONE)],
+        |s: &State| s.overlays.is_empty(),
+    )
+    .await
+    .map_err(io)?;
+
+    // 3. A finished conversation (thinking on, then off for a second message) in each theme.
+    let (mut term, mut wb) = demo_bench("dark", Some(300.0)).await?;
+    drive(
+        &mut term,
+        &mut wb,
+        typed("What is the capital of Australia, and why not Sydney?"),
+        idle_after(1),
+    )
+    .await
+    .map_err(io)?;
+    let mut events = vec![key(KeyCode::Char('t'), KeyModifiers::CONTROL)];
+    events.extend(typed("Summarise that in one sentence."));
+    drive(&mut term, &mut wb, events, idle_after(2))
+        .await
+        .map_err(io)?;
+    // Select the first answer so the reasoning pane shows its trace.
+    drive(
+        &mut term,
+        &mut wb,
+        vec![key(KeyCode::Up, KeyModifiers::CONTROL)],
+        |s: &State| s.selected == Some(0),
+    )
+    .await
+    .map_err(io)?;
+    settle(&mut wb);
+    for name in Theme::builtin_names() {
+        wb.view.theme = Theme::builtin(name);
+        let buf = frame(&mut term, &mut wb);
+        write(
+            &args.out,
+            &format!("finished-{name}"),
+            &buf,
+            &wb.view.theme,
+            args.png,
+            &mut files,
+        )?;
+    }
+    Ok(files)
 }

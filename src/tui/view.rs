@@ -19,6 +19,7 @@ use crate::app::state::{Pane, State, Viewport};
 /// Rendered lines of a prompt, per width.
 pub struct PromptCache {
     pub width: u16,
+    pub theme: String,
     pub lines: Vec<Line<'static>>,
 }
 
@@ -61,9 +62,7 @@ impl View {
         self.composer.set_wrap_mode(WrapMode::WordOrGlyph);
         self.composer.set_style(t.text);
         self.composer.set_cursor_line_style(Style::default());
-        self.composer.set_placeholder_text(
-            "Ask something… (Enter sends, Alt+Enter for a new line, F1 for help)",
-        );
+        self.composer.set_placeholder_text("Ask something…");
         self.composer.set_placeholder_style(t.dim);
     }
 

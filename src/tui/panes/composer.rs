@@ -11,7 +11,7 @@ use crate::provider::plan::Switch;
 use crate::tui::format::group;
 use crate::tui::view::{View, pane_block};
 
-const SETTINGS_WIDTH: u16 = 30;
+const SETTINGS_WIDTH: u16 = 34;
 
 /// The settings box: model, thinking, budget, preserve — each with its key and whether it
 /// applies to the chosen model.
@@ -22,7 +22,7 @@ pub fn settings_lines(state: &State, view: &View) -> Vec<Line<'static>> {
     let s = &state.next.thinking;
     let thinks = caps.thinks(s);
     let key = |c: Command| Span::styled(format!(" {}", k.hint(c)), t.dim);
-    let name = |n: &str| Span::styled(format!("{n:<8}"), t.label);
+    let name = |n: &str| Span::styled(format!("{n:<9}"), t.label);
 
     let thinking = match caps.switch {
         Switch::AlwaysOn => Span::styled("on 🔒", t.locked),
@@ -87,25 +87,34 @@ pub fn render(
 ) -> Rect {
     let theme = view.theme.clone();
     let k = &state.keymap;
-    let title = Line::from(vec![
-        Span::raw(" Message "),
-        Span::styled(
+    let settings_w = if area.width.saturating_sub(2) > SETTINGS_WIDTH + 20 {
+        SETTINGS_WIDTH
+    } else {
+        0
+    };
+    let mut title = vec![Span::raw(" Message ")];
+    if settings_w > 0 {
+        title.push(Span::styled(
             format!(
                 "· {} send · {} new line ",
                 k.hint(Command::Send),
                 k.hint(Command::Newline)
             ),
             theme.meta,
-        ),
-    ]);
-    let block = pane_block(&theme, title, focused);
+        ));
+    } else {
+        // No room for the settings box: the title carries them.
+        for line in settings_lines(state, view) {
+            let mut spans = line.spans;
+            spans.pop();
+            title.push(Span::styled("· ", theme.meta));
+            title.extend(spans.into_iter().skip(1));
+            title.push(Span::raw(" "));
+        }
+    }
+    let block = pane_block(&theme, Line::from(title), focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let settings_w = if inner.width > SETTINGS_WIDTH + 20 {
-        SETTINGS_WIDTH
-    } else {
-        0
-    };
     let [editor, settings] = Layout::default()
         .direction(Direction::Horizontal)
         .constraints([Constraint::Min(10), Constraint::Length(settings_w)])

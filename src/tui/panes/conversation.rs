@@ -220,10 +220,20 @@ pub fn render(
             Span::styled(format!("  #{}", i + 1), theme.meta),
         ])];
         segs.push((i, Seg::Header(header)));
-        let fresh = view.prompts.get(&turn.id).is_none_or(|p| p.width != width);
+        let fresh = view
+            .prompts
+            .get(&turn.id)
+            .is_none_or(|p| p.width != width || p.theme != theme.name);
         if fresh {
             let lines = prompt_lines(&turn.prompt, width, &theme);
-            view.prompts.insert(turn.id, PromptCache { width, lines });
+            view.prompts.insert(
+                turn.id,
+                PromptCache {
+                    width,
+                    theme: theme.name.clone(),
+                    lines,
+                },
+            );
         }
         segs.push((i, Seg::Prompt(turn.id)));
         segs.push((i, Seg::Lines(vec![Line::default()])));

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use super::draw_line;
+use super::{draw_line, pad};
 use crate::app::keymap::Command;
 use crate::app::state::State;
 use crate::session::{BudgetTrouble, Variant, tokens};
@@ -114,7 +114,7 @@ fn variant_lines(v: &Variant, state: &State, theme: &Theme, width: usize) -> Vec
         None => {
             let text = match v.settings.resolved.thinks {
                 Some(false) => "— (thinking off)",
-                _ => "no budget: the model's own maximum",
+                _ => "none (the model's maximum)",
             };
             lines.push(Line::from(vec![
                 label(theme, "Budget"),
@@ -174,9 +174,9 @@ fn variant_lines(v: &Variant, state: &State, theme: &Theme, width: usize) -> Vec
     let fmt = |ms: Option<u64>| ms.map(secs).unwrap_or_else(|| "—".into());
     lines.push(Line::from(vec![
         label(theme, "Time"),
-        Span::styled("first token ", theme.label),
+        Span::styled("TTFT ", theme.label),
         Span::styled(fmt(ttft), theme.value),
-        Span::styled(" · thinking ", theme.label),
+        Span::styled(" · think ", theme.label),
         Span::styled(fmt(thinking), theme.value),
         Span::styled(" · answer ", theme.label),
         Span::styled(fmt(answer_ms), theme.value),
@@ -214,7 +214,10 @@ fn variant_lines(v: &Variant, state: &State, theme: &Theme, width: usize) -> Vec
                 theme.dim,
             ));
         }
-        (None, Some(_)) => spans.push(Span::styled("when usage arrives", theme.dim)),
+        (None, Some(_)) if v.status.is_running() => {
+            spans.push(Span::styled("when usage arrives", theme.dim))
+        }
+        (None, Some(_)) => spans.push(Span::styled("no usage was reported", theme.dim)),
         _ => spans.push(Span::styled("no price in the catalog", theme.dim)),
     }
     lines.push(Line::from(spans));
@@ -236,25 +239,38 @@ fn variant_lines(v: &Variant, state: &State, theme: &Theme, width: usize) -> Vec
     lines
 }
 
-fn session_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
+fn session_lines(state: &State, theme: &Theme, width: u16) -> Vec<Line<'static>> {
     let t = state.conversation.totals();
-    let mut spans = vec![
-        label(theme, "Session"),
-        Span::styled(format!("{} answers", t.messages), theme.value),
+    let mut parts = vec![
         Span::styled(
             format!(
-                " · in {} · out {} · reasoning {}",
-                group(t.input),
-                group(t.output),
-                group(t.reasoning)
+                "{} answer{}",
+                t.messages,
+                if t.messages == 1 { "" } else { "s" }
             ),
-            theme.text,
+            theme.value,
+        ),
+        Span::styled(format!("in {}", group(t.input)), theme.text),
+        Span::styled(format!("out {}", group(t.output)), theme.text),
+        Span::styled(
+            format!("reasoning {}", group(t.reasoning)),
+            theme.gauge_reasoning,
         ),
     ];
     if t.priced > 0 {
-        spans.push(Span::styled(format!(" · {}", usd(t.cost)), theme.value));
+        parts.push(Span::styled(usd(t.cost), theme.value));
     }
-    vec![Line::from(spans)]
+    let mut lines = super::pack(
+        parts,
+        Span::styled(" · ", theme.meta),
+        width.saturating_sub(10),
+        0,
+    );
+    for (i, l) in lines.iter_mut().enumerate() {
+        l.spans
+            .insert(0, label(theme, if i == 0 { "Session" } else { "" }));
+    }
+    lines
 }
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, view: &View) {
@@ -268,18 +284,18 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, view: &View) {
         }
     }
     let block = pane_block(theme, Line::from(title), false);
-    let inner = block.inner(area);
+    let inner = pad(block.inner(area));
     frame.render_widget(block, area);
     let width = inner.width as usize;
     let mut lines = match v {
         Some(v) => variant_lines(v, state, theme, width),
-        None => vec![Line::styled(
-            "Usage and the thinking budget of the selected message appear here.",
-            theme.dim,
-        )],
+        None => vec![
+            Line::styled("Token use, thinking budget, timings and cost", theme.dim),
+            Line::styled("of the selected message appear here.", theme.dim),
+        ],
     };
     lines.push(Line::styled("─".repeat(width), theme.rule));
-    lines.extend(session_lines(state, theme));
+    lines.extend(session_lines(state, theme, inner.width));
     let buf = frame.buffer_mut();
     for (i, l) in lines.iter().take(inner.height as usize).enumerate() {
         draw_line(buf, inner, i as u16, 0, l);

@@ -60,6 +60,15 @@ pub fn fill_row(buf: &mut Buffer, area: Rect, y: u16, style: Style) {
     }
 }
 
+/// `area` with one column of padding on each side.
+pub fn pad(area: Rect) -> Rect {
+    Rect {
+        x: area.x + 1.min(area.width),
+        width: area.width.saturating_sub(2),
+        ..area
+    }
+}
+
 /// A spinner frame for running things.
 pub fn spinner(now_ms: u64) -> &'static str {
     const FRAMES: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];

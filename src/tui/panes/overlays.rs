@@ -138,7 +138,7 @@ pub fn help_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
                 .map(|k| k.to_string())
                 .collect();
             lines.push(Line::from(vec![
-                Span::styled(format!("  {:<22}", keys.join(", ")), theme.key),
+                Span::styled(format!("  {:<32}", keys.join(", ")), theme.key),
                 Span::styled(c.help().to_string(), theme.text),
             ]));
         }
@@ -161,7 +161,7 @@ pub fn help_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
 
 fn help(frame: &mut Frame, full: Rect, state: &State, view: &View, scroll: usize) {
     let lines = help_lines(state, &view.theme);
-    let area = centered(full, 84, lines.len() as u16 + 2);
+    let area = centered(full, 100, lines.len() as u16 + 2);
     let inner = popup(
         frame,
         area,

@@ -132,7 +132,7 @@ pub fn render(
         ));
     }
     let block = pane_block(&theme, Line::from(title), focused);
-    let inner = block.inner(area);
+    let inner = super::pad(block.inner(area));
     frame.render_widget(block, area);
     let empty = Measured {
         total: 0,

@@ -1,0 +1,261 @@
+//! Snapshots of the main screens, drawn by the real render code into a `TestBackend`, with the
+//! workbench driven by real key events through the real event loop against the simulator.
+//! Times and speeds vary from run to run and are masked; everything else is exact.
+
+use crossterm::event::{KeyCode, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use thinkbench::app::state::State;
+use thinkbench::cli::ConnectArgs;
+use thinkbench::sim::{Fault, SimConfig, Simulator};
+use thinkbench::tui::run::{Workbench, prepare_with};
+use thinkbench::tui::shots::{drive, frame, idle_after, key, typed};
+use unicode_width::UnicodeWidthStr;
+
+/// The screen as text, one line per row (wide characters take their two columns).
+fn text(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut x = 0;
+        let mut line = String::new();
+        while x < buf.area.width {
+            let sym = buf[(x, y)].symbol();
+            line.push_str(sym);
+            x += sym.width().max(1) as u16;
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+macro_rules! snapshot {
+    ($name:expr, $buf:expr) => {
+        insta::with_settings!({
+            filters => vec![
+                                (r"\d+ m \d\d s *", "[time] "),
+                (r"\d+(\.\d)? s\b *", "[time] "),
+                (r"Speed +(\d+ tok/s|—) *", "Speed [speed] "),
+                (r"[⠋⠙⠹⠸⠼⠴⠦⠧]", "*"),
+                (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
+                (r"\d+%\s*$", "[pct]"),
+            ],
+            prepend_module_to_snapshot => false,
+        }, {
+            insta::assert_snapshot!($name, text(&$buf));
+        });
+    };
+}
+
+async fn bench(
+    sim: SimConfig,
+    w: u16,
+    h: u16,
+) -> (
+    Terminal<TestBackend>,
+    Workbench,
+    Simulator,
+    tempfile::TempDir,
+) {
+    let sim = Simulator::start(sim).await.expect("simulator");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[providers.sim]\nkind = \"modelstudio\"\nbase_url = \"{}\"\napi_key_cmd = \"echo sk-snapshot\"\n",
+            sim.openai_base_url()
+        ),
+    )
+    .unwrap();
+    let args = ConnectArgs {
+        provider: Some("sim".into()),
+        config: Some(config),
+        model: Some("qwen3.7-plus".into()),
+        ..ConnectArgs::default()
+    };
+    let wb = prepare_with(&args, Some("dark"), None)
+        .await
+        .expect("workbench");
+    let term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    (term, wb, sim, dir)
+}
+
+fn fast() -> SimConfig {
+    SimConfig {
+        rate: None,
+        reasoning_tokens: Some(80),
+        answer_tokens: Some(120),
+        ..SimConfig::default()
+    }
+}
+
+fn ctrl(c: char) -> crossterm::event::Event {
+    key(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn welcome_screen() {
+    let (mut term, mut wb, _sim, _dir) = bench(fast(), 120, 32).await;
+    drive(&mut term, &mut wb, vec![], |_: &State| true)
+        .await
+        .unwrap();
+    snapshot!("welcome", frame(&mut term, &mut wb));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finished_exchange_then_thinking_off() {
+    let (mut term, mut wb, sim, _dir) = bench(fast(), 140, 44).await;
+    drive(
+        &mut term,
+        &mut wb,
+        typed("How do rainbows form?"),
+        idle_after(1),
+    )
+    .await
+    .unwrap();
+    snapshot!("finished_one", frame(&mut term, &mut wb));
+    let mut events = vec![ctrl('t')];
+    events.extend(typed("And double rainbows?"));
+    drive(&mut term, &mut wb, events, idle_after(2))
+        .await
+        .unwrap();
+    snapshot!("finished_two_thinking_off", frame(&mut term, &mut wb));
+    let reqs = sim.requests();
+    assert_eq!(reqs[0].body["enable_thinking"], true);
+    assert_eq!(reqs[1].body["enable_thinking"], false);
+    // The inspector shows exactly what was sent, the key redacted.
+    drive(
+        &mut term,
+        &mut wb,
+        vec![key(KeyCode::F(2), KeyModifiers::NONE)],
+        |s: &State| !s.overlays.is_empty(),
+    )
+    .await
+    .unwrap();
+    let screen = frame(&mut term, &mut wb);
+    assert!(text(&screen).contains("Bearer *** (redacted)"));
+    assert!(!text(&screen).contains("sk-snapshot"));
+    snapshot!("inspector", screen);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mid_stream_with_reasoning_and_gauge() {
+    // The stream stalls at a fixed point, so the partial screen is the same every run.
+    let sim = SimConfig {
+        fault: Some(Fault::Stall),
+        reasoning_tokens: Some(300),
+        ..fast()
+    };
+    let (mut term, mut wb, _sim, _dir) = bench(sim, 140, 40).await;
+    let mut events = vec![ctrl('b')];
+    events.extend(
+        "500"
+            .chars()
+            .map(|c| key(KeyCode::Char(c), KeyModifiers::NONE)),
+    );
+    events.push(key(KeyCode::Enter, KeyModifiers::NONE));
+    events.extend(typed("Plan a three-day trip to Kyoto."));
+    let mut last = (0, std::time::Instant::now());
+    drive(&mut term, &mut wb, events, move |s: &State| {
+        // Stop once the text has not grown for a while.
+        let n = s
+            .selected_variant()
+            .map_or(0, |v| v.reasoning.len() + v.answer.len());
+        if n != last.0 {
+            last = (n, std::time::Instant::now());
+        }
+        n > 0 && last.1.elapsed() > std::time::Duration::from_millis(400)
+    })
+    .await
+    .unwrap();
+    let v = wb.state.selected_variant().unwrap();
+    assert!(v.status.is_running(), "still streaming");
+    assert!(!v.reasoning.is_empty());
+    snapshot!("mid_stream", frame(&mut term, &mut wb));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn popups_help_budget_and_picker() {
+    let (mut term, mut wb, _sim, _dir) = bench(fast(), 120, 40).await;
+    drive(
+        &mut term,
+        &mut wb,
+        vec![key(KeyCode::F(1), KeyModifiers::NONE)],
+        |s: &State| !s.overlays.is_empty(),
+    )
+    .await
+    .unwrap();
+    snapshot!("help", frame(&mut term, &mut wb));
+    let mut events = vec![key(KeyCode::Esc, KeyModifiers::NONE), ctrl('b')];
+    events.extend(
+        "15000"
+            .chars()
+            .map(|c| key(KeyCode::Char(c), KeyModifiers::NONE)),
+    );
+    drive(&mut term, &mut wb, events, |s: &State| {
+        !s.overlays.is_empty()
+    })
+    .await
+    .unwrap();
+    snapshot!("budget_editor", frame(&mut term, &mut wb));
+    let mut events = vec![key(KeyCode::Esc, KeyModifiers::NONE), ctrl('o')];
+    events.extend(
+        "qwq"
+            .chars()
+            .map(|c| key(KeyCode::Char(c), KeyModifiers::NONE)),
+    );
+    drive(&mut term, &mut wb, events, |s: &State| {
+        !s.overlays.is_empty()
+    })
+    .await
+    .unwrap();
+    snapshot!("model_picker", frame(&mut term, &mut wb));
+    // Picking the thinking-only model locks the toggle.
+    drive(
+        &mut term,
+        &mut wb,
+        vec![key(KeyCode::Enter, KeyModifiers::NONE)],
+        |s: &State| s.overlays.is_empty(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(wb.state.next.model, "qwq-plus");
+    snapshot!("thinking_only_locked", frame(&mut term, &mut wb));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spent_budget_offers_retries() {
+    let (mut term, mut wb, sim, _dir) = bench(fast(), 140, 40).await;
+    let mut events = vec![ctrl('b')];
+    events.extend(
+        "20".chars()
+            .map(|c| key(KeyCode::Char(c), KeyModifiers::NONE)),
+    );
+    events.push(key(KeyCode::Enter, KeyModifiers::NONE));
+    events.extend(typed("Prove that there are infinitely many primes."));
+    drive(&mut term, &mut wb, events, idle_after(1))
+        .await
+        .unwrap();
+    snapshot!("budget_spent", frame(&mut term, &mut wb));
+    drive(
+        &mut term,
+        &mut wb,
+        vec![key(KeyCode::F(5), KeyModifiers::NONE)],
+        |s: &State| s.conversation.turns[0].variants.len() == 2 && !s.is_running(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(sim.requests()[1].body["thinking_budget"], 40);
+    snapshot!("budget_retried", frame(&mut term, &mut wb));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_terminal_still_fits() {
+    let (mut term, mut wb, _sim, _dir) = bench(fast(), 80, 24).await;
+    drive(&mut term, &mut wb, typed("hi"), idle_after(1))
+        .await
+        .unwrap();
+    snapshot!("small_80x24", frame(&mut term, &mut wb));
+}
