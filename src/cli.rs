@@ -108,6 +108,12 @@ pub struct SimArgs {
     /// Inject the fault into the first N requests only (default: every request).
     #[arg(long, value_name = "N")]
     pub fault_times: Option<u32>,
+    /// Reasoning length of every answer in tokens (default: varies with the prompt).
+    #[arg(long, value_name = "N")]
+    pub reasoning_tokens: Option<usize>,
+    /// Answer length of every answer in tokens (default: varies with the prompt).
+    #[arg(long, value_name = "N")]
+    pub answer_tokens: Option<usize>,
     /// Accept only this API key (default: any non-empty key).
     #[arg(
         long,

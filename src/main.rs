@@ -6,11 +6,18 @@ use thinkbench::commands;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    // `ask` is one stream printed as it comes: a single thread avoids a cross-thread wake-up
+    // per chunk. The workbench and the simulator serve several things at once.
+    let runtime = match &cli.command {
+        Some(Command::Ask(_)) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        _ => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build(),
+    };
+    let runtime = match runtime {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("thinkbench: cannot start the async runtime: {e}");

@@ -23,6 +23,8 @@ pub async fn run(args: SimArgs) -> u8 {
         fault,
         fault_times: args.fault_times,
         api_key: args.api_key,
+        reasoning_tokens: args.reasoning_tokens,
+        answer_tokens: args.answer_tokens,
         ..SimConfig::default()
     };
     let sim = match Simulator::start(config).await {
