@@ -200,3 +200,35 @@ async fn system_prompt_and_sampling_reach_the_wire() {
     assert_eq!(body["max_tokens"], json!(40));
     assert!((body["temperature"].as_f64().unwrap() - 0.3).abs() < 1e-6);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn think_suffixes_pass_through_to_models_that_honour_them() {
+    let sim = sim(|_| {}).await;
+    let home = Home::new();
+    let base = sim.openai_base_url();
+    for (model, prompt, reasons) in [
+        ("qwen3-8b", "Is 91 prime? /no_think", false),
+        ("qwen3-8b", "Is 91 prime? /no_think then /think", true),
+        ("qwen3-8b", "Is 91 prime?", true),
+        // qwen-plus does not honour the suffixes: it thinks when asked to.
+        ("qwen-plus", "Is 91 prime? /no_think", true),
+    ] {
+        let mut args = ask_args(&base, "openai", model);
+        args.extend(["--think", "--json", prompt]);
+        let out = thinkbench(&home, &args).await;
+        assert_eq!(out.code, 0, "{model} {prompt}: {}", out.stderr);
+        let body = sim.requests().last().unwrap().body.clone();
+        assert_eq!(body["enable_thinking"], json!(true));
+        assert_eq!(
+            body["messages"][0]["content"],
+            json!(prompt),
+            "the prompt goes out unchanged"
+        );
+        let v = out.json();
+        assert_eq!(
+            !v["reasoning"].as_str().unwrap().is_empty(),
+            reasons,
+            "{model} {prompt}"
+        );
+    }
+}

@@ -230,3 +230,74 @@ fn workbench_in_a_real_terminal() {
         "the API key never reaches the screen"
     );
 }
+
+#[test]
+fn a_panic_gives_the_terminal_back() {
+    let pty = native_pty_system();
+    let pair = pty
+        .openpty(PtySize {
+            rows: 24,
+            cols: 80,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_thinkbench"));
+    cmd.arg("--demo");
+    cmd.env("THINKBENCH_PANIC_TEST", "1");
+    cmd.env("RUST_BACKTRACE", "0");
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
+    cmd.env("XDG_STATE_HOME", home.path().join("state"));
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let fd = pair.master.as_raw_fd().expect("a unix pty");
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let _writer = pair.master.take_writer().unwrap();
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(
+        24.try_into().unwrap(),
+        80.try_into().unwrap(),
+        0,
+    )));
+    let p2 = parser.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            p2.lock().unwrap().process(&buf[..n]);
+        }
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the workbench did not exit"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(!status.success(), "a panic is a failure exit");
+    std::thread::sleep(Duration::from_millis(200));
+    let p = parser.lock().unwrap();
+    let screen = p.screen();
+    assert!(!screen.alternate_screen(), "left the alternate screen");
+    assert!(!screen.hide_cursor(), "cursor shown again");
+    assert_eq!(screen.mouse_protocol_mode(), vt100::MouseProtocolMode::None);
+    assert!(!screen.bracketed_paste());
+    assert!(
+        screen.contents().contains("panicking on purpose"),
+        "the panic message is readable:\n{}",
+        screen.contents()
+    );
+    let mut t: libc::termios = unsafe { std::mem::zeroed() };
+    assert_eq!(unsafe { libc::tcgetattr(fd, &mut t) }, 0);
+    assert!(
+        t.c_lflag & libc::ICANON != 0 && t.c_lflag & libc::ECHO != 0,
+        "raw mode is off"
+    );
+}

@@ -101,6 +101,10 @@ pub async fn prepare_with(
     })
 }
 
+/// When set, the workbench panics on purpose right after its first frame: a way to check
+/// that a crash gives the terminal back.
+pub const PANIC_TEST_ENV: &str = "THINKBENCH_PANIC_TEST";
+
 /// `thinkbench` with no subcommand: the full-screen workbench.
 pub async fn run(args: ConnectArgs, theme: Option<String>) -> u8 {
     let mut wb = match prepare(&args, theme.as_deref()).await {
@@ -118,7 +122,11 @@ pub async fn run(args: ConnectArgs, theme: Option<String>) -> u8 {
             return exit::USAGE;
         }
     };
-    let result = event_loop(&mut guard.terminal, EventStream::new(), &mut wb, None).await;
+    let crash: Option<StopWhen> = std::env::var_os(PANIC_TEST_ENV).map(|_| {
+        Box::new(|_: &State| -> bool { panic!("{PANIC_TEST_ENV} is set: panicking on purpose") })
+            as StopWhen
+    });
+    let result = event_loop(&mut guard.terminal, EventStream::new(), &mut wb, crash).await;
     drop(guard);
     match result {
         Ok(_) => exit::OK,
