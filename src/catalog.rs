@@ -55,9 +55,11 @@ pub struct Price {
 
 impl Price {
     /// Cost in USD. Thinking tokens are billed as output; in thinking mode the whole output is
-    /// billed at the thinking price, unless the call produced no reasoning.
-    pub fn cost(&self, input: u64, output: u64, reasoning: Option<u64>, thinking: bool) -> f64 {
-        let out_price = if thinking && reasoning.unwrap_or(0) > 0 {
+    /// billed at the thinking price — `thinking_billed` says whether that applies (thinking
+    /// mode, and reasoning happened: a thinking-mode call without reasoning is billed at the
+    /// non-thinking price).
+    pub fn cost(&self, input: u64, output: u64, thinking_billed: bool) -> f64 {
+        let out_price = if thinking_billed {
             self.thinking.unwrap_or(self.output)
         } else {
             self.output
@@ -260,11 +262,9 @@ mod tests {
             output: 1.2,
             thinking: Some(4.0),
         };
-        let on = p.cost(1_000_000, 1_000_000, Some(10), true);
-        let none = p.cost(1_000_000, 1_000_000, Some(0), true);
-        let off = p.cost(1_000_000, 1_000_000, None, false);
+        let on = p.cost(1_000_000, 1_000_000, true);
+        let off = p.cost(1_000_000, 1_000_000, false);
         assert!((on - 4.4).abs() < 1e-9);
-        assert!((none - 1.6).abs() < 1e-9);
         assert!((off - 1.6).abs() < 1e-9);
     }
 }

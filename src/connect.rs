@@ -42,7 +42,10 @@ impl Connection {
     ) -> Result<Connection, ConfigError> {
         let catalog = config.catalog();
         let client = Client::new(config.network()).map_err(ConfigError::new)?;
-        let explicit = args.provider.is_some() || args.base_url.is_some();
+        // Naming a provider, a URL or a key variable means "talk to that": a missing key is
+        // then an error, never a quiet switch to the simulator.
+        let explicit =
+            args.provider.is_some() || args.base_url.is_some() || args.api_key_env.is_some();
         let mut notice = None;
         let spec = if args.demo {
             None
@@ -59,8 +62,19 @@ impl Connection {
                 spec.base_url = url.clone();
             }
             if let Some(var) = &args.api_key_env {
+                if !looks_like_env_name(var) {
+                    // Most likely a key pasted where its variable's name belongs: never echo it.
+                    return Err(ConfigError::new(
+                        "--api-key-env takes the NAME of an environment variable (like DASHSCOPE_API_KEY), not the key itself",
+                    ));
+                }
                 spec.key.env = Some(var.clone());
                 spec.key.cmd = None;
+            }
+            if args.base_url.is_some() {
+                // The preset's region says nothing about another host.
+                spec.region = None;
+                spec.workspace = false;
             }
             if spec.key.required && !spec.key.configured() && !explicit && config.provider.is_none()
             {
@@ -162,6 +176,14 @@ impl Connection {
             None => format!("{} ({})", self.spec.name, self.spec.protocol.as_str()),
         }
     }
+}
+
+fn looks_like_env_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 128
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+        && !s.starts_with("sk-")
 }
 
 fn parse_protocol(s: &str) -> Result<Protocol, ConfigError> {

@@ -20,16 +20,31 @@ fn replacement(c: char) -> char {
     }
 }
 
+/// Emoji presentation selector: terminals disagree on the width it gives a text-style
+/// symbol (✍️ is one column in some, two in others), so the full-screen UI drops it.
+const VS16: char = '\u{FE0F}';
+
 /// `text` with every control character except `\n` and `\t` replaced by a visible stand-in.
 /// A CR LF pair becomes a plain LF.
 pub fn inert(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_dangerous) {
+    clean(text, false)
+}
+
+/// [`inert`], and without emoji presentation selectors: for a screen laid out by display
+/// width, where every cell must be where the layout thinks it is.
+pub fn display(text: &str) -> Cow<'_, str> {
+    clean(text, true)
+}
+
+fn clean(text: &str, drop_vs16: bool) -> Cow<'_, str> {
+    let drop = |c: char| drop_vs16 && c == VS16;
+    if !text.chars().any(|c| is_dangerous(c) || drop(c)) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        if c == '\r' && chars.peek() == Some(&'\n') {
+        if (c == '\r' && chars.peek() == Some(&'\n')) || drop(c) {
             continue;
         }
         if is_dangerous(c) {
@@ -53,6 +68,16 @@ mod tests {
         assert!(safe.contains("␛[2J"));
         assert!(safe.contains("done\nnext"));
         assert!(!safe.contains('\u{202e}'));
+    }
+
+    #[test]
+    fn emoji_presentation_selector_is_dropped() {
+        assert_eq!(display("write ✍\u{FE0F} now"), "write ✍ now");
+        assert_eq!(
+            inert("write ✍\u{FE0F} now"),
+            "write ✍\u{FE0F} now",
+            "kept for output that is not laid out"
+        );
     }
 
     #[test]

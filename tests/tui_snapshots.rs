@@ -259,3 +259,34 @@ async fn small_terminal_still_fits() {
         .unwrap();
     snapshot!("small_80x24", frame(&mut term, &mut wb));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tiny_and_odd_terminal_sizes_never_panic() {
+    let (mut term, mut wb, _sim, _dir) = bench(fast(), 120, 40).await;
+    drive(&mut term, &mut wb, typed("Draw at any size"), idle_after(1))
+        .await
+        .unwrap();
+    for (w, h) in [
+        (200, 3),
+        (200, 2),
+        (50, 3),
+        (10, 2),
+        (1, 1),
+        (29, 7),
+        (30, 8),
+        (31, 9),
+        (40, 12),
+        (300, 100),
+    ] {
+        term.backend_mut().resize(w, h);
+        let screen = frame(&mut term, &mut wb);
+        assert_eq!((screen.area.width, screen.area.height), (w, h));
+        if w >= 30 && h >= 8 {
+            assert!(
+                text(&screen).contains("Conversation"),
+                "{w}x{h}:\n{}",
+                text(&screen)
+            );
+        }
+    }
+}

@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 use crate::cli::ConnectArgs;
 use crate::config::Config;
 use crate::connect::Connection;
+use crate::provider::client::{Failure, RunEnd, RunOutcome};
 
 use super::action::{Action, Effect};
 use super::state::ProviderInfo;
@@ -59,12 +60,25 @@ impl Effects {
                 let client = self.conn.client.clone();
                 let key = self.conn.key.clone();
                 let tx = self.tx.clone();
-                tokio::spawn(async move {
-                    let outcome = client
+                let events = tx.clone();
+                let run = tokio::spawn(async move {
+                    client
                         .run(&request, key.as_ref(), &token, &mut |event| {
-                            let _ = tx.send(Action::Run { variant, event });
+                            let _ = events.send(Action::Run { variant, event });
                         })
-                        .await;
+                        .await
+                });
+                // Whatever happens to the run, its message learns how it ended: a run that
+                // panicked must not leave the message waiting forever.
+                tokio::spawn(async move {
+                    let outcome = match run.await {
+                        Ok(outcome) => outcome,
+                        Err(e) => crashed(if e.is_panic() {
+                            "the request task crashed"
+                        } else {
+                            "the request task was stopped"
+                        }),
+                    };
                     let _ = tx.send(Action::RunEnded { variant, outcome });
                 });
                 None
@@ -76,13 +90,15 @@ impl Effects {
                 None
             }
             Effect::SwitchProvider(name) => {
+                // "demo" is the built-in simulator; anything else a provider by name.
+                let demo = name == "demo";
                 let args = ConnectArgs {
-                    provider: Some(name),
+                    provider: (!demo).then_some(name),
                     base_url: None,
                     protocol: None,
                     api_key_env: None,
                     model: None,
-                    demo: false,
+                    demo,
                     ..self.args.clone()
                 };
                 let result = match Connection::open(&args, &self.config).await {
@@ -126,6 +142,19 @@ impl Effects {
     }
 }
 
+fn crashed(why: &str) -> RunOutcome {
+    RunOutcome {
+        end: RunEnd::Failed(Failure::Interrupted(format!(
+            "{why}; the log file has the details"
+        ))),
+        info: Default::default(),
+        http_status: None,
+        request_id: None,
+        attempts: 0,
+        timings: Default::default(),
+    }
+}
+
 /// What the app state needs to know about a connection (never the key).
 pub fn provider_info(conn: &Connection) -> ProviderInfo {
     ProviderInfo {
@@ -138,5 +167,6 @@ pub fn provider_info(conn: &Connection) -> ProviderInfo {
         demo: conn.is_demo(),
         default_model: conn.spec.model.clone(),
         unauthorized_hint: conn.spec.unauthorized_hint(),
+        has_key: conn.key.is_some(),
     }
 }

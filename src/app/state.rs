@@ -51,6 +51,8 @@ pub struct ProviderInfo {
     pub default_model: String,
     /// What to tell the user on a 401 (keys are bound to a region, a workspace …).
     pub unauthorized_hint: String,
+    /// Requests carry an API key.
+    pub has_key: bool,
 }
 
 /// Settings for the next message. Changing them never touches sent messages.
@@ -111,6 +113,8 @@ pub struct Viewport {
     pub composer_area: (u16, u16, u16, u16),
     /// Lines of the reasoning pane where search matches start.
     pub match_lines: Vec<usize>,
+    /// How far the top popup (help, inspector) can scroll.
+    pub overlay_max_scroll: usize,
 }
 
 /// Reasoning search.

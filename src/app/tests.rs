@@ -27,6 +27,7 @@ fn state() -> State {
         demo: true,
         default_model: "qwen3.7-plus".into(),
         unauthorized_hint: "keys are bound to a region".into(),
+        has_key: true,
     };
     let mut s = State::new(
         provider,
@@ -45,6 +46,7 @@ fn state() -> State {
         reasoning_area: (80, 1, 40, 10),
         composer_area: (0, 30, 80, 4),
         match_lines: vec![],
+        overlay_max_scroll: 3,
     };
     s
 }
@@ -443,10 +445,18 @@ fn focus_moves_and_scrolling_follows_the_focused_pane() {
     press(&mut s, "G");
     assert!(s.conversation_scroll.follow);
     press(&mut s, "tab");
-    press(&mut s, "j");
-    assert!(!s.reasoning_scroll.follow || s.reasoning_scroll.top == 40);
+    assert_eq!(s.focus, Pane::Reasoning);
     press(&mut s, "k");
-    assert_eq!(s.reasoning_scroll.top, 39);
+    assert!(!s.reasoning_scroll.follow);
+    assert_eq!(
+        s.reasoning_scroll.top, 39,
+        "50 lines in 10 rows: one up from the end"
+    );
+    press(&mut s, "j");
+    assert!(
+        s.reasoning_scroll.follow,
+        "back at the end, following again"
+    );
     // In the composer, plain keys type instead of scrolling; PgUp still scrolls.
     s.focus = Pane::Composer;
     assert!(!press(&mut s, "k").consumed);
@@ -535,6 +545,18 @@ fn fold_help_inspector_and_quit() {
     assert!(matches!(s.top_overlay(), Some(Overlay::Help { .. })));
     press(&mut s, "down");
     assert!(matches!(s.top_overlay(), Some(Overlay::Help { scroll: 1 })));
+    for _ in 0..5 {
+        press(&mut s, "pagedown");
+    }
+    assert!(
+        matches!(s.top_overlay(), Some(Overlay::Help { scroll: 3 })),
+        "scrolling stops at the end"
+    );
+    press(&mut s, "up");
+    assert!(
+        matches!(s.top_overlay(), Some(Overlay::Help { scroll: 2 })),
+        "and comes back at once"
+    );
     press(&mut s, "esc");
     assert!(s.overlays.is_empty());
     press(&mut s, "f2");
@@ -679,4 +701,180 @@ fn ticks_expire_notices_and_redraw_only_while_running() {
         update(&mut s, Action::Tick(1_000_200)).dirty,
         "running: live timers move"
     );
+}
+
+#[test]
+fn regenerating_an_earlier_answer_sends_only_the_history_before_it() {
+    let mut s = state();
+    let (a, _) = send(&mut s, "first");
+    finish(&mut s, a, Some(3), FinishReason::Stop);
+    let (b, _) = send(&mut s, "second");
+    finish(&mut s, b, Some(3), FinishReason::Stop);
+    press(&mut s, "ctrl+up");
+    assert_eq!(s.selected, Some(0));
+    let out = press(&mut s, "ctrl+r");
+    let body = out
+        .effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::StartRun { request, .. } => Some(request.body.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        body["messages"],
+        json!([{"role": "user", "content": "first"}])
+    );
+    assert_eq!(s.conversation.turns[0].variants.len(), 2);
+    assert_eq!(
+        s.conversation.turns[1].variants.len(),
+        1,
+        "later turns are untouched"
+    );
+}
+
+#[test]
+fn length_without_answer_caps_thinking_instead_of_raising_it() {
+    let mut s = state();
+    let (id, _) = send(&mut s, "q");
+    stream(
+        &mut s,
+        id,
+        vec![
+            StreamEvent::Reasoning("x".repeat(4000)),
+            StreamEvent::Finish(FinishReason::Length),
+            StreamEvent::Usage(Usage {
+                input_tokens: Some(5),
+                output_tokens: Some(1000),
+                reasoning_tokens: Some(1000),
+                ..Usage::default()
+            }),
+        ],
+    );
+    end(&mut s, id, RunEnd::Complete);
+    assert_eq!(
+        s.selected_variant().unwrap().budget_trouble(),
+        Some(crate::session::BudgetTrouble::LengthWithoutAnswer)
+    );
+    let out = press(&mut s, "f5");
+    let body = out
+        .effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::StartRun { request, .. } => Some(request.body.clone()),
+            _ => None,
+        })
+        .expect("a retry");
+    assert_eq!(
+        body["thinking_budget"],
+        json!(500),
+        "half of what the reasoning used"
+    );
+    assert!(s.notice.as_ref().unwrap().text.contains("capped at 500"));
+}
+
+#[test]
+fn switching_provider_and_back_to_the_demo() {
+    let mut s = state();
+    s.providers = vec!["demo".into(), "ollama".into()];
+    press(&mut s, "ctrl+o");
+    typed(&mut s, "ollama");
+    let items = s.picker_items("ollama");
+    let i = items
+        .iter()
+        .position(|i| matches!(i, super::state::PickItem::Provider(_)))
+        .unwrap();
+    for _ in 0..i {
+        press(&mut s, "down");
+    }
+    let out = press(&mut s, "enter");
+    assert!(
+        out.effects
+            .contains(&Effect::SwitchProvider("ollama".into()))
+    );
+    let ollama = ProviderInfo {
+        name: "ollama".into(),
+        label: "ollama (ollama)".into(),
+        dialect: Dialect::Ollama,
+        protocol: Protocol::Ollama,
+        base_url: "http://localhost:11434".into(),
+        think_tags: None,
+        demo: false,
+        default_model: "qwen3:8b".into(),
+        unauthorized_hint: String::new(),
+        has_key: false,
+    };
+    let out = update(&mut s, Action::ProviderSwitched(Ok(ollama)));
+    assert!(out.effects.contains(&Effect::FetchModels));
+    assert_eq!(s.provider.name, "ollama");
+    assert_eq!(s.next.model, "qwen3:8b", "a model the new provider knows");
+    // An unknown local model sends what the user asks.
+    let (_, body) = send(&mut s, "hi");
+    assert!(body.get("think").is_none(), "server default until toggled");
+    // While it streams, switching is refused.
+    press(&mut s, "ctrl+o");
+    typed(&mut s, "demo");
+    let items = s.picker_items("demo");
+    let i = items
+        .iter()
+        .position(|i| matches!(i, super::state::PickItem::Provider(_)))
+        .unwrap();
+    for _ in 0..i {
+        press(&mut s, "down");
+    }
+    let out = press(&mut s, "enter");
+    assert!(
+        !out.effects
+            .iter()
+            .any(|e| matches!(e, Effect::SwitchProvider(_)))
+    );
+    assert!(s.notice.as_ref().unwrap().text.contains("still streaming"));
+}
+
+#[test]
+fn ctrl_c_works_with_a_popup_open() {
+    let mut s = state();
+    let (id, _) = send(&mut s, "q");
+    press(&mut s, "ctrl+b");
+    let out = press(&mut s, "ctrl+c");
+    assert_eq!(out.effects, vec![Effect::CancelRun(id)]);
+    assert!(s.overlays.is_empty());
+    assert_eq!(
+        s.conversation.variant(id).unwrap().status,
+        Status::Cancelled,
+        "marked at once"
+    );
+    press(&mut s, "ctrl+o");
+    let out = press(&mut s, "ctrl+c");
+    assert!(out.effects.contains(&Effect::Quit));
+}
+
+#[test]
+fn pasted_line_breaks_become_newlines() {
+    let mut s = state();
+    let out = update(
+        &mut s,
+        Action::Input {
+            input: Input::Paste("one\r\ntwo\rthree".into()),
+            composer: String::new(),
+        },
+    );
+    assert_eq!(
+        out.effects,
+        vec![Effect::ComposerInsert("one\ntwo\nthree".into())]
+    );
+}
+
+#[test]
+fn server_model_lists_are_filtered_of_control_characters() {
+    let mut s = state();
+    update(
+        &mut s,
+        Action::Models(Ok(vec![
+            "good-model".into(),
+            "evil\u{1b}[31m".into(),
+            "rtl\u{202e}x".into(),
+        ])),
+    );
+    assert_eq!(s.remote_models, vec!["good-model".to_string()]);
 }

@@ -30,7 +30,13 @@ pub fn update(state: &mut State, action: Action) -> Outcome {
         Action::Run { variant, event } => run_event(state, variant, event),
         Action::RunEnded { variant, outcome } => run_ended(state, variant, outcome),
         Action::ProviderSwitched(result) => provider_switched(state, result, &mut out),
-        Action::Models(Ok(models)) => state.remote_models = models,
+        Action::Models(Ok(models)) => {
+            // Names come from the server: keep only ones that can be shown and sent as they are.
+            state.remote_models = models
+                .into_iter()
+                .filter(|m| !m.is_empty() && m.len() <= 200 && crate::text::inert(m) == m.as_str())
+                .collect();
+        }
         Action::Models(Err(_)) => out.dirty = false,
         Action::Viewport(v) => {
             out.dirty = false;
@@ -96,6 +102,8 @@ fn input_action(state: &mut State, input: Input, composer: &str, out: &mut Outco
 }
 
 fn paste(state: &mut State, text: String, out: &mut Outcome) {
+    // Terminals deliver pasted line breaks as CR (tmux) or CR LF (Windows text).
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     match state.overlays.last_mut() {
         Some(Overlay::Picker { query, selected }) => {
             query.push_str(text.trim());
@@ -107,7 +115,7 @@ fn paste(state: &mut State, text: String, out: &mut Outcome) {
         }
         Some(_) => {}
         None => match &mut state.search {
-            Some(s) if s.editing => s.query.push_str(&text),
+            Some(s) if s.editing => s.query.push_str(text.lines().next().unwrap_or("")),
             _ => {
                 state.focus = Pane::Composer;
                 out.effects.push(Effect::ComposerInsert(text));
@@ -134,7 +142,7 @@ fn mouse(state: &mut State, m: MouseInput) {
                 *scroll = if up {
                     scroll.saturating_sub(WHEEL_LINES)
                 } else {
-                    *scroll + WHEEL_LINES
+                    (*scroll + WHEEL_LINES).min(v.overlay_max_scroll)
                 };
                 return;
             }
@@ -222,8 +230,10 @@ fn jump_reasoning_to(state: &mut State, line: usize) {
 
 fn overlay_key(state: &mut State, top: Overlay, k: KeyPress, out: &mut Outcome) {
     let cmd = state.keymap.lookup(&k);
-    if matches!(cmd, Some(Command::Quit)) {
-        command(state, Command::Quit, "", out);
+    // Quitting and Ctrl+C work whatever is open.
+    if let Some(c @ (Command::Quit | Command::Interrupt)) = cmd {
+        state.overlays.clear();
+        command(state, c, "", out);
         return;
     }
     match top {
@@ -243,8 +253,10 @@ fn overlay_key(state: &mut State, top: Overlay, k: KeyPress, out: &mut Outcome) 
                 _ => {
                     // Any other key closes a read-only popup.
                     state.overlays.pop();
+                    return;
                 }
             }
+            *scroll = (*scroll).min(state.viewport.overlay_max_scroll);
         }
         Overlay::Budget { .. } => budget_key(state, k),
         Overlay::Picker { .. } => picker_key(state, k, out),
@@ -351,6 +363,13 @@ fn picker_key(state: &mut State, k: KeyPress, out: &mut Outcome) {
             match items.get(selected) {
                 Some(PickItem::Model(m)) => set_model(state, m.clone()),
                 Some(PickItem::Provider(p)) if *p == state.provider.name => {}
+                Some(PickItem::Provider(_)) if state.is_running() => {
+                    notice(
+                        state,
+                        Level::Warn,
+                        "a response is still streaming: let it finish (or Esc) before switching provider",
+                    );
+                }
                 Some(PickItem::Provider(p)) => {
                     state.switching = Some(p.clone());
                     notice(state, Level::Info, format!("connecting to {p}…"));
@@ -615,8 +634,12 @@ fn quit(state: &mut State, out: &mut Outcome) {
 fn cancel_all(state: &mut State, out: &mut Outcome) {
     for id in state.running() {
         out.effects.push(Effect::CancelRun(id));
+        // Marked at once: the message never waits on its task to confirm.
+        if let Some(v) = state.conversation.variant_mut(id) {
+            v.status = Status::Cancelled;
+        }
     }
-    notice(state, Level::Info, "cancelling…");
+    notice(state, Level::Info, "cancelled; the partial answer is kept");
 }
 
 fn select_turn(state: &mut State, t: usize) {
@@ -819,6 +842,7 @@ fn start_variant(
             url: prepared.url.clone(),
             headers: prepared.headers.clone(),
             body: prepared.body.clone(),
+            authorized: state.provider.has_key,
         });
     }
     state.reasoning_scroll = Default::default();
@@ -846,12 +870,46 @@ fn selected_for_retry(
 }
 
 fn retry_bigger(state: &mut State, out: &mut Outcome) {
-    let Some((t, s, _)) = selected_for_retry(state) else {
+    let Some((t, s, trouble)) = selected_for_retry(state) else {
         return;
     };
     let mut thinking = s.thinking.clone();
     let mut max_tokens = s.max_tokens;
     let caps = state.capabilities(&s.model);
+    if trouble == Some(BudgetTrouble::LengthWithoutAnswer) {
+        // The output limit went on thinking: a bigger budget would leave the answer even
+        // less room. Cap the thinking instead, or raise the output cap if there is one.
+        let msg = if caps.budget {
+            let roomier = state.conversation.turns[t]
+                .active()
+                .map(|v| v.roomier_budget())
+                .unwrap_or(128);
+            let roomier = caps.max_budget.map_or(roomier, |m| roomier.min(m));
+
+            thinking.budget = Some(roomier);
+            format!(
+                "retrying with thinking capped at {} tokens, so the answer has room",
+                group(roomier as u64)
+            )
+        } else if let Some(m) = s.max_tokens {
+            max_tokens = Some(m.saturating_mul(2));
+            format!("retrying with max_tokens {}", group(m as u64 * 2))
+        } else {
+            let key = state.keymap.hint(Command::RetryWithoutThinking);
+            notice(
+                state,
+                Level::Info,
+                format!(
+                    "{} cannot cap its thinking; {key} retries without thinking",
+                    s.model
+                ),
+            );
+            return;
+        };
+        notice(state, Level::Info, msg);
+        regenerate(state, t, Some((s.model, thinking, max_tokens)), out);
+        return;
+    }
     let msg = match (s.resolved.budget, s.max_tokens) {
         (Some(b), _) => {
             let bigger = b.saturating_mul(2);
@@ -972,12 +1030,7 @@ fn run_ended(state: &mut State, variant: u64, outcome: RunOutcome) {
     if let (Some(p), Some(u)) = (price, &v.usage)
         && let (Some(i), Some(o)) = (u.input_tokens, u.output_tokens)
     {
-        v.cost_usd = Some(p.cost(
-            i,
-            o,
-            u.reasoning_tokens,
-            v.settings.resolved.thinks == Some(true),
-        ));
+        v.cost_usd = Some(p.cost(i, o, v.billed_as_thinking()));
     }
     let mut message = None;
     v.status = match outcome.end {

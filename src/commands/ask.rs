@@ -20,7 +20,7 @@ pub async fn run(args: AskArgs) -> u8 {
     match ask(args).await {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("thinkbench: {e}");
+            note(e);
             exit::USAGE
         }
     }
@@ -55,7 +55,7 @@ async fn ask(args: AskArgs) -> Result<u8, ConfigError> {
     let prompt = read_prompt(args.prompt.as_deref())?;
     let conn = Connection::open(&args.connect, &config).await?;
     if let Some(n) = &conn.notice {
-        eprintln!("thinkbench: {n}");
+        note(n);
     }
     let settings = ThinkingSettings {
         thinking: match (args.think, args.no_think) {
@@ -92,7 +92,7 @@ async fn ask(args: AskArgs) -> Result<u8, ConfigError> {
         }
     });
 
-    let mut out = Printer::new(args.json);
+    let mut out = Printer::new(args.json, cancel.clone());
     let mut transcript = Transcript::default();
     let outcome = conn
         .client
@@ -104,6 +104,10 @@ async fn ask(args: AskArgs) -> Result<u8, ConfigError> {
         })
         .await;
     out.end();
+    if out.closed {
+        // Whoever read our output stopped (`| head`): nothing more to say.
+        return Ok(exit::OK);
+    }
 
     let code = match &outcome.end {
         RunEnd::Complete => exit::OK,
@@ -113,11 +117,20 @@ async fn ask(args: AskArgs) -> Result<u8, ConfigError> {
     };
     if args.json {
         let v = json_result(&conn, &model, &chat, &transcript, &outcome);
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        let _ = writeln!(
+            std::io::stdout(),
+            "{}",
+            serde_json::to_string_pretty(&v).unwrap_or_default()
+        );
     } else {
         report(&conn, &transcript, &outcome);
     }
     Ok(code)
+}
+
+/// A line on stderr. Write errors are ignored: there is nobody left to tell.
+fn note(msg: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr(), "thinkbench: {msg}");
 }
 
 /// Streams text to the terminal: reasoning dimmed on stderr, the answer on stdout.
@@ -125,20 +138,23 @@ struct Printer {
     quiet: bool,
     dim: bool,
     in_reasoning: bool,
-    reasoning_shown: bool,
     answer_ends_with_newline: bool,
     answer_shown: bool,
+    /// Standard output was closed by its reader; the run is cancelled.
+    closed: bool,
+    cancel: CancellationToken,
 }
 
 impl Printer {
-    fn new(quiet: bool) -> Printer {
+    fn new(quiet: bool, cancel: CancellationToken) -> Printer {
         Printer {
             quiet,
             dim: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             in_reasoning: false,
-            reasoning_shown: false,
             answer_ends_with_newline: true,
             answer_shown: false,
+            closed: false,
+            cancel,
         }
     }
 
@@ -149,22 +165,21 @@ impl Printer {
                 max_attempts,
                 wait,
                 reason,
-            } => eprintln!(
-                "thinkbench: {reason}; retrying in {:.1} s (attempt {} of {max_attempts})",
+            } => note(format_args!(
+                "{reason}; retrying in {:.1} s (attempt {} of {max_attempts})",
                 wait.as_secs_f64(),
                 attempt + 1
-            ),
+            )),
             RunEvent::Stream(StreamEvent::Reasoning(t)) if !self.quiet => {
                 let mut err = std::io::stderr().lock();
                 if !self.in_reasoning && self.dim {
                     let _ = err.write_all(b"\x1b[2m");
                 }
                 self.in_reasoning = true;
-                self.reasoning_shown = true;
                 let _ = err.write_all(inert(t).as_bytes());
                 let _ = err.flush();
             }
-            RunEvent::Stream(StreamEvent::Answer(t)) if !self.quiet => {
+            RunEvent::Stream(StreamEvent::Answer(t)) if !self.quiet && !self.closed => {
                 self.close_reasoning();
                 let text = inert(t);
                 if !text.is_empty() {
@@ -172,8 +187,14 @@ impl Printer {
                     self.answer_ends_with_newline = text.ends_with('\n');
                 }
                 let mut out = std::io::stdout().lock();
-                let _ = out.write_all(text.as_bytes());
-                let _ = out.flush();
+                if out
+                    .write_all(text.as_bytes())
+                    .and_then(|_| out.flush())
+                    .is_err()
+                {
+                    self.closed = true;
+                    self.cancel.cancel();
+                }
             }
             _ => {}
         }
@@ -192,12 +213,12 @@ impl Printer {
     }
 
     fn end(&mut self) {
-        if self.quiet {
+        if self.quiet || self.closed {
             return;
         }
         self.close_reasoning();
         if self.answer_shown && !self.answer_ends_with_newline {
-            println!();
+            let _ = writeln!(std::io::stdout());
         }
     }
 }
@@ -205,39 +226,39 @@ impl Printer {
 /// Explain how the run ended, on stderr.
 fn report(conn: &Connection, t: &Transcript, outcome: &RunOutcome) {
     if outcome.info.malformed > 0 {
-        eprintln!(
-            "thinkbench: warning: {} malformed chunk(s) in the stream were skipped",
+        note(format_args!(
+            "warning: {} malformed chunk(s) in the stream were skipped",
             outcome.info.malformed
-        );
+        ));
     }
     match &outcome.end {
         RunEnd::Complete => {
             if let Some(crate::provider::FinishReason::Length) = &t.finish
                 && t.answer.trim().is_empty()
             {
-                eprintln!(
-                    "thinkbench: the output limit was reached before any answer (finish_reason length): raise --max-tokens, set a smaller --budget, or use --no-think"
-                );
+                note(format_args!(
+                    "the output limit was reached before any answer (finish_reason length): raise --max-tokens, set a smaller --budget, or use --no-think"
+                ));
             }
         }
-        RunEnd::Cancelled => eprintln!("thinkbench: cancelled; the partial output is above"),
+        RunEnd::Cancelled => note("cancelled; the partial output is above"),
         RunEnd::Failed(f) => {
             let partial = !t.answer.is_empty() || !t.reasoning.is_empty();
-            eprintln!("thinkbench: error: {f}");
+            note(format_args!("error: {f}"));
             if let Failure::Api(e) = f
                 && e.status == Some(401)
             {
-                eprintln!("thinkbench: {}", conn.spec.unauthorized_hint());
+                note(conn.spec.unauthorized_hint());
             }
             if let Failure::Api(e) = f
                 && e.status == Some(429)
             {
-                eprintln!(
-                    "thinkbench: rate limits apply per model and per account; they usually clear within a minute"
+                note(
+                    "rate limits apply per model and per account; they usually clear within a minute",
                 );
             }
             if partial {
-                eprintln!("thinkbench: the answer is incomplete; the partial output is above");
+                note("the answer is incomplete; the partial output is above");
             }
         }
     }
@@ -275,7 +296,14 @@ fn json_result(
     let cost = match (conn.model_info(model).and_then(|m| m.price), &t.usage) {
         (Some(p), Some(u)) => match (u.input_tokens, u.output_tokens) {
             (Some(i), Some(o)) => {
-                json!(p.cost(i, o, u.reasoning_tokens, chat.thinking.thinks == Some(true)))
+                {
+                    // Thinking mode is billed at the thinking price when reasoning happened.
+                    let reasoned = match u.reasoning_tokens {
+                        Some(n) => n > 0,
+                        None => !t.reasoning.is_empty(),
+                    };
+                    json!(p.cost(i, o, chat.thinking.thinks != Some(false) && reasoned))
+                }
             }
             _ => Value::Null,
         },

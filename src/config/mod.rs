@@ -30,6 +30,9 @@ impl ConfigError {
     }
 }
 
+/// The longest timeout or retry wait the config accepts (a week).
+const MAX_SECS: f64 = 604_800.0;
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkFile {
@@ -158,10 +161,10 @@ impl Config {
             ("max_retry_wait_secs", n.max_retry_wait_secs),
         ] {
             if let Some(v) = v
-                && !(v.is_finite() && v > 0.0)
+                && !(v.is_finite() && v > 0.0 && v <= MAX_SECS)
             {
                 return Err(format!(
-                    "[network] {key} must be a positive number of seconds"
+                    "[network] {key} must be a positive number of seconds, at most {MAX_SECS}"
                 ));
             }
         }
@@ -169,6 +172,7 @@ impl Config {
     }
 
     pub fn network(&self) -> NetworkSettings {
+        // Values were checked by `validate` (positive, at most `MAX_SECS`).
         let d = NetworkSettings::default();
         let secs = |v: Option<f64>, d: Duration| v.map(Duration::from_secs_f64).unwrap_or(d);
         let n = &self.network;
@@ -448,14 +452,17 @@ impl ProviderSpec {
 
     /// Words for a 401: keys are bound to a region (and to a workspace, for workspace domains).
     pub fn unauthorized_hint(&self) -> String {
+        let host = self
+            .base_url
+            .split("://")
+            .nth(1)
+            .and_then(|s| s.split('/').next())
+            .unwrap_or(&self.base_url);
         match (self.dialect, self.region) {
+            (Dialect::ModelStudio, None) => format!(
+                "Model Studio API keys are bound to one region (and, on workspace domains, to one workspace): check that the key belongs to the region of {host}. Keys from another plan (Coding Plan, Token Plan) are refused too."
+            ),
             (Dialect::ModelStudio, Some(r)) => {
-                let host = self
-                    .base_url
-                    .split("://")
-                    .nth(1)
-                    .and_then(|s| s.split('/').next())
-                    .unwrap_or(&self.base_url);
                 let scope = if self.workspace {
                     "this workspace"
                 } else {
@@ -523,6 +530,8 @@ mod tests {
         assert!(err.contains("provder"), "{err}");
         let err = Config::parse("[network]\nidle_timeout_secs = -1").unwrap_err();
         assert!(err.contains("idle_timeout_secs"), "{err}");
+        let err = Config::parse("[network]\nidle_timeout_secs = 1e30").unwrap_err();
+        assert!(err.contains("at most"), "{err}");
         let err = Config::default().provider("nosuch").unwrap_err();
         assert!(err.0.contains("unknown provider"), "{err}");
         let c = Config::parse("[providers.local]\nkind = \"vllm\"").unwrap();

@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use super::decode::{self, DecodeInfo};
 use super::request::PreparedRequest;
 use super::{ApiError, StreamEvent};
+use crate::text::inert;
 
 /// An API key. It is never printed: `Debug` shows `ApiKey(***)`, and there is no `Display`.
 #[derive(Clone, PartialEq, Eq)]
@@ -211,12 +212,19 @@ impl Client {
                         Some(b) => b,
                         None => return self.done(outcome, RunEnd::Cancelled, started),
                     };
-                    let mut err = decode::parse_error_body(status, &body, req.format);
+                    let mut err = inert_error(decode::parse_error_body(status, &body, req.format));
                     if err.request_id.is_none() {
-                        err.request_id = header_id;
+                        err.request_id = header_id.map(|id| inert(&id).into_owned());
                     }
                     outcome.request_id = err.request_id.clone();
-                    if !err.retryable() || attempt == max_attempts {
+                    let too_long = retry_after.filter(|w| *w > self.net.max_retry_wait);
+                    if let Some(w) = too_long {
+                        err.message.push_str(&format!(
+                            " (the server asks to wait {} s before retrying)",
+                            w.as_secs()
+                        ));
+                    }
+                    if !err.retryable() || attempt == max_attempts || too_long.is_some() {
                         let end = RunEnd::Failed(Failure::Api(err));
                         return self.done(outcome, end, started);
                     }
@@ -226,8 +234,10 @@ impl Client {
                     };
                     (reason, retry_after)
                 }
-                Sent::Error(message) => {
-                    if attempt == max_attempts {
+                Sent::Error { message, retry } => {
+                    // Only a request that never reached the server is sent again: once it
+                    // may have been processed, a retry could be billed twice.
+                    if !retry || attempt == max_attempts {
                         let end = RunEnd::Failed(Failure::Network(message));
                         return self.done(outcome, end, started);
                     }
@@ -235,8 +245,9 @@ impl Client {
                 }
             };
             let (reason, retry_after) = retry;
-            let backoff = Duration::from_millis(500 * (1u64 << (attempt - 1).min(6)));
-            let wait = retry_after.unwrap_or(backoff).min(self.net.max_retry_wait);
+            let wait = retry_after
+                .unwrap_or_else(|| backoff(attempt))
+                .min(self.net.max_retry_wait);
             on(RunEvent::Retrying {
                 attempt,
                 max_attempts,
@@ -312,17 +323,22 @@ impl Client {
         }
         let body = match serde_json::to_vec(&req.body) {
             Ok(b) => b,
-            Err(e) => return Sent::Error(format!("cannot encode the request: {e}")),
+            Err(e) => {
+                return Sent::Error {
+                    message: format!("cannot encode the request: {e}"),
+                    retry: false,
+                };
+            }
         };
         let send = builder.body(body).send();
         tokio::select! {
             _ = cancel.cancelled() => Sent::Cancelled,
             r = tokio::time::timeout(self.net.idle_timeout, send) => match r {
-                Err(_) => Sent::Error(format!(
-                    "no response within {} s",
-                    self.net.idle_timeout.as_secs()
-                )),
-                Ok(Err(e)) => Sent::Error(describe(&e)),
+                                Err(_) => Sent::Error {
+                    message: format!("no response within {} s", self.net.idle_timeout.as_secs()),
+                    retry: false,
+                },
+                Ok(Err(e)) => Sent::Error { message: describe(&e), retry: e.is_connect() },
                 Ok(Ok(resp)) => Sent::Response(resp),
             }
         }
@@ -384,6 +400,16 @@ impl Client {
                         clock.progress();
                     }
                     deliver(&mut events, &mut clock, &mut last_error, on);
+                    // The stream said it is over: do not wait for the server to close the
+                    // connection (it may keep it open for reuse).
+                    if let Some(err) = last_error.take() {
+                        break RunEnd::Failed(Failure::Api(err));
+                    }
+                    if ended(decoder.info(), req.format) {
+                        decoder.finish(&mut events);
+                        deliver(&mut events, &mut clock, &mut last_error, on);
+                        break RunEnd::Complete;
+                    }
                     if clock.since_progress() > self.net.progress_timeout {
                         break RunEnd::Failed(Failure::Interrupted(format!(
                             "no content for {} s (only keep-alives)",
@@ -414,10 +440,18 @@ impl Client {
                     };
                 }
                 Err(_) => {
-                    break RunEnd::Failed(Failure::Interrupted(format!(
-                        "no data for {} s; the server stalled",
-                        self.net.idle_timeout.as_secs()
-                    )));
+                    decoder.finish(&mut events);
+                    deliver(&mut events, &mut clock, &mut last_error, on);
+                    break match last_error.take() {
+                        Some(err) => RunEnd::Failed(Failure::Api(err)),
+                        // The model finished; only the end marker (and perhaps usage) is
+                        // missing.
+                        None if decoder.info().finished => RunEnd::Complete,
+                        None => RunEnd::Failed(Failure::Interrupted(format!(
+                            "no data for {} s; the server stalled",
+                            self.net.idle_timeout.as_secs()
+                        ))),
+                    };
                 }
             }
         };
@@ -430,17 +464,27 @@ impl Client {
     }
 }
 
+/// Whether the stream has said all it will: the `[DONE]` / `done:true` marker, or for
+/// DashScope native (which has no marker) the event with a finish reason. OpenAI-style streams
+/// send usage after the finish reason, so for them only the marker counts.
+fn ended(info: &DecodeInfo, format: decode::WireFormat) -> bool {
+    info.done_marker || (format == decode::WireFormat::DashScopeSse && info.finished)
+}
+
 fn deliver(
     events: &mut Vec<StreamEvent>,
     clock: &mut PhaseClock,
     last_error: &mut Option<ApiError>,
     on: &mut (dyn FnMut(RunEvent) + Send),
 ) {
-    for e in events.drain(..) {
-        match &e {
+    for mut e in events.drain(..) {
+        match &mut e {
             StreamEvent::Reasoning(_) => clock.reasoning(),
             StreamEvent::Answer(_) | StreamEvent::ToolCall(_) => clock.answer(),
-            StreamEvent::Error(err) => *last_error = Some(err.clone()),
+            StreamEvent::Error(err) => {
+                *err = inert_error(std::mem::take(err));
+                *last_error = Some(err.clone());
+            }
             _ => {}
         }
         on(RunEvent::Stream(e));
@@ -500,8 +544,40 @@ impl PhaseClock {
 
 enum Sent {
     Response(reqwest::Response),
-    Error(String),
+    /// No response; `retry` when the request certainly never reached the server.
+    Error {
+        message: String,
+        retry: bool,
+    },
     Cancelled,
+}
+
+/// Exponential backoff from 0.5 s, with ±20 % jitter so clients do not retry in step.
+fn backoff(attempt: u32) -> Duration {
+    let base = 500u64 * (1u64 << (attempt.saturating_sub(1)).min(6));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let jitter = 0.8 + 0.4 * (nanos % 1000) as f64 / 1000.0;
+    Duration::from_millis((base as f64 * jitter) as u64)
+}
+
+/// Server-supplied text in an error, made safe to print.
+fn inert_error(mut e: ApiError) -> ApiError {
+    let clean = |s: &mut String| {
+        if let std::borrow::Cow::Owned(o) = inert(s) {
+            *s = o;
+        }
+    };
+    clean(&mut e.message);
+    for f in [&mut e.code, &mut e.kind, &mut e.request_id]
+        .into_iter()
+        .flatten()
+    {
+        clean(f);
+    }
+    e
 }
 
 fn header_request_id(resp: &reqwest::Response) -> Option<String> {
@@ -510,11 +586,15 @@ fn header_request_id(resp: &reqwest::Response) -> Option<String> {
         .find_map(|h| resp.headers().get(*h)?.to_str().ok().map(str::to_string))
 }
 
-/// `Retry-After` in seconds or as an HTTP date.
+/// `Retry-After` in seconds or as an HTTP date. A value that makes no sense counts as absent.
 fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
-    let v = resp.headers().get("retry-after")?.to_str().ok()?.trim();
+    parse_retry_after(resp.headers().get("retry-after")?.to_str().ok()?)
+}
+
+fn parse_retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
     if let Ok(secs) = v.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        return Duration::try_from_secs_f64(secs).ok();
     }
     let when = httpdate_parse(v)?;
     Some(
@@ -529,17 +609,20 @@ fn httpdate_parse(s: &str) -> Option<std::time::SystemTime> {
     if parts.len() != 6 || parts[5] != "GMT" {
         return None;
     }
-    let day: u64 = parts[1].parse().ok()?;
+    let day: u64 = parts[1].parse().ok().filter(|d| (1..=31).contains(d))?;
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     let month = MONTHS.iter().position(|m| *m == parts[2])? as u64 + 1;
-    let year: u64 = parts[3].parse().ok()?;
+    let year: u64 = parts[3]
+        .parse()
+        .ok()
+        .filter(|y| (1970..=9999).contains(y))?;
     let hms: Vec<u64> = parts[4]
         .split(':')
         .map(|p| p.parse().ok())
         .collect::<Option<_>>()?;
-    if hms.len() != 3 {
+    if hms.len() != 3 || hms[0] > 23 || hms[1] > 59 || hms[2] > 60 {
         return None;
     }
     // Days since the epoch (civil-from-days inverse, valid for the Gregorian calendar).
@@ -552,7 +635,7 @@ fn httpdate_parse(s: &str) -> Option<std::time::SystemTime> {
     let yoe = y - era * 400;
     let doy = (153 * m + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    let days = (era * 146_097 + doe).checked_sub(719_468)?;
     let secs = days * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2];
     Some(std::time::UNIX_EPOCH + Duration::from_secs(secs))
 }
@@ -595,6 +678,61 @@ mod tests {
         let k = ApiKey::new("sk-secret-123");
         assert_eq!(format!("{k:?}"), "ApiKey(***)");
         assert!(!format!("{:?}", Some(&k)).contains("secret"));
+    }
+
+    #[test]
+    fn nonsense_retry_after_values_count_as_absent() {
+        assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_retry_after(" 0.5 "), Some(Duration::from_millis(500)));
+        for bad in [
+            "1e300",
+            "-1",
+            "NaN",
+            "inf",
+            "soon",
+            "Thu, 01 Jan 1900 00:00:00 GMT",
+            "Sun, 06 Nov 1994 99:49:37 GMT",
+            "Sun, 99 Nov 1994 08:49:37 GMT",
+        ] {
+            let got = parse_retry_after(bad);
+            assert!(
+                got.is_none() || got == Some(Duration::ZERO),
+                "{bad}: {got:?}"
+            );
+        }
+        // A date in the past means "now".
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(Duration::ZERO)
+        );
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter() {
+        for attempt in 1..=8 {
+            let base = 500.0 * f64::from(1u32 << (attempt - 1).min(6));
+            let got = backoff(attempt).as_millis() as f64;
+            assert!(
+                got >= base * 0.8 - 1.0 && got <= base * 1.2 + 1.0,
+                "{attempt}: {got}"
+            );
+        }
+    }
+
+    #[test]
+    fn server_text_in_errors_is_made_inert() {
+        let e = inert_error(ApiError {
+            status: Some(400),
+            code: Some("x\u{1b}[31m".into()),
+            kind: None,
+            message: "bad \u{1b}[2J\u{1b}]52;c;aGk=\u{7}".into(),
+            request_id: Some("r\u{1b}[5m".into()),
+        });
+        let shown = e.to_string();
+        assert!(
+            !shown.contains('\u{1b}') && !shown.contains('\u{7}'),
+            "{shown:?}"
+        );
     }
 
     #[test]

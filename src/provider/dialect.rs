@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::decode::{ThinkTags, WireFormat};
+use super::decode::WireFormat;
 
 /// The kind of server a provider talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -153,20 +153,6 @@ impl Dialect {
             Dialect::ModelStudio => HistoryPolicy::WhenPreserved,
             Dialect::DeepSeek | Dialect::Moonshot => HistoryPolicy::Always,
             _ => HistoryPolicy::AnswersOnly,
-        }
-    }
-
-    /// How to treat `<think>` tags in content. Servers that stream reasoning in a field of its
-    /// own only need the leading-tag check; local servers without a reasoning parser may have
-    /// opened the tag in the chat template already.
-    pub fn think_tags(self, thinking_requested: Option<bool>) -> ThinkTags {
-        match self {
-            Dialect::Vllm | Dialect::LlamaCpp | Dialect::Ollama | Dialect::OpenAiCompatible
-                if thinking_requested == Some(true) =>
-            {
-                ThinkTags::ForcedOpen
-            }
-            _ => ThinkTags::Leading,
         }
     }
 }

@@ -117,9 +117,9 @@ fn join(base: &str, path: &str) -> String {
 
 /// Build the wire request for `req` on `target`.
 pub fn prepare(target: &Target, req: &ChatRequest) -> PreparedRequest {
-    let think_tags = target
-        .think_tags
-        .unwrap_or_else(|| target.dialect.think_tags(req.thinking.send_thinking));
+    // `<think>` tags inside content: split when the content starts with one, unless the
+    // provider's config asks for more (see `ThinkTags`).
+    let think_tags = target.think_tags.unwrap_or_default();
     let (url, mut headers, body) = match target.protocol {
         Protocol::Openai => (
             join(&target.base_url, "/chat/completions"),

@@ -57,6 +57,9 @@ pub struct RequestRecord {
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: serde_json::Value,
+    /// An `Authorization` header was sent (its value is never recorded).
+    #[serde(default)]
+    pub authorized: bool,
 }
 
 /// One answer to a prompt. Regenerating adds another.
@@ -143,10 +146,51 @@ impl Variant {
 
     /// Reasoning tokens: the server's figure when it gave one, else an estimate from the text.
     pub fn reasoning_tokens(&self) -> (u64, bool) {
-        match self.usage.as_ref().and_then(|u| u.reasoning_tokens) {
-            Some(n) => (n, true),
-            None => (tokens::estimate(&self.reasoning), false),
+        let usage = self.usage.as_ref();
+        match (usage.and_then(|u| u.reasoning_tokens), usage) {
+            (Some(n), _) => (n, true),
+            // Usage arrived without a breakdown for a message that did not think and said
+            // nothing: there was no reasoning.
+            (None, Some(_))
+                if self.settings.resolved.thinks == Some(false) && self.reasoning.is_empty() =>
+            {
+                (0, true)
+            }
+            _ => (tokens::estimate(&self.reasoning), false),
         }
+    }
+
+    /// Output tokens (reasoning + answer): the server's figure when it gave one, else an
+    /// estimate.
+    pub fn output_tokens(&self) -> (u64, bool) {
+        match self.usage.as_ref().and_then(|u| u.output_tokens) {
+            Some(n) => (n, true),
+            None => (
+                self.reasoning_tokens().0 + tokens::estimate(&self.answer),
+                false,
+            ),
+        }
+    }
+
+    /// Whether the output is billed at the thinking price: thinking mode, and reasoning
+    /// happened (by the server's count, or by the text when it gave none).
+    pub fn billed_as_thinking(&self) -> bool {
+        self.settings.resolved.thinks != Some(false)
+            && match self.usage.as_ref().and_then(|u| u.reasoning_tokens) {
+                Some(n) => n > 0,
+                None => !self.reasoning.is_empty(),
+            }
+    }
+
+    /// For an answer cut off by the output limit: a thinking budget that leaves room for the
+    /// answer (half of what the reasoning used, at least 128 tokens).
+    pub fn roomier_budget(&self) -> u32 {
+        let used = self.reasoning_tokens().0;
+        let base = match self.settings.resolved.budget {
+            Some(b) => used.min(b as u64),
+            None => used,
+        };
+        (base / 2).clamp(128, u32::MAX as u64) as u32
     }
 
     /// The budget ran out while thinking, or the output ended at the length limit with little

@@ -56,7 +56,7 @@ pub fn variant_header(v: &Variant, now_ms: u64) -> String {
         parts.push("preserve".into());
     }
     let (tokens, exact) = v.reasoning_tokens();
-    if tokens > 0 || exact {
+    if tokens > 0 || (exact && v.settings.resolved.thinks != Some(false)) {
         let approx = if exact { "" } else { "~" };
         parts.push(format!("{approx}{} reasoning tok", group(tokens)));
     }

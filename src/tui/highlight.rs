@@ -12,7 +12,7 @@ use syntect::highlighting::{
 use syntect::parsing::{ParseState, ScopeStack, SyntaxReference, SyntaxSet};
 use two_face::theme::LazyThemeSet;
 
-use crate::text::inert;
+use crate::text::display;
 
 /// The syntax theme used when the requested one does not exist.
 pub const FALLBACK_THEME: &str = "base16-ocean.dark";
@@ -192,7 +192,7 @@ fn plain(content: &str) -> StyledLine {
 
 /// Append `text`, made inert, merging with the previous piece when the style is the same.
 fn push_piece(out: &mut StyledLine, style: Style, text: &str) {
-    let text = inert(text);
+    let text = display(text);
     match out.last_mut() {
         Some((last, s)) if *last == style => s.push_str(&text),
         _ => out.push((style, text.into_owned())),

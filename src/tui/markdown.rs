@@ -23,7 +23,7 @@ use super::theme::Theme;
 use unicode_segmentation::UnicodeSegmentation;
 
 use super::wrap::{Growth, Mode, expand_tabs, grapheme_width, str_width, wrap_spans};
-use crate::text::inert;
+use crate::text::display;
 
 /// A rendered row before it becomes a [`Line`].
 type Row = Vec<Span<'static>>;
@@ -603,13 +603,13 @@ impl<'t> Renderer<'t> {
     /// Push `piece`, made inert; the replaced characters get the `inert` style.
     fn push_inert(&mut self, piece: &str, style: Style) {
         let piece = expand_tabs(piece);
-        if let Cow::Borrowed(_) = inert(&piece) {
+        if let Cow::Borrowed(_) = display(&piece) {
             self.push_span(&piece, style);
             return;
         }
         let mut buf = [0u8; 4];
         for c in piece.chars() {
-            match inert(c.encode_utf8(&mut buf)) {
+            match display(c.encode_utf8(&mut buf)) {
                 Cow::Borrowed(s) => self.push_span(s, style),
                 Cow::Owned(s) => self.push_span(&s, style.patch(self.theme.inert)),
             }
@@ -851,7 +851,10 @@ fn code_padding(width: usize) -> usize {
 /// The row above a code block: its language, on the block background.
 fn code_header(lang: &str, width: usize, theme: &Theme) -> Row {
     let pad = code_padding(width);
-    let label = Span::styled(inert(lang).into_owned(), theme.code_block.patch(theme.dim));
+    let label = Span::styled(
+        display(lang).into_owned(),
+        theme.code_block.patch(theme.dim),
+    );
     let label = cut(&[label], width.saturating_sub(2 * pad));
     fill_row(label, width, theme.code_block)
 }

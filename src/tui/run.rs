@@ -209,6 +209,9 @@ async fn terminal_event(wb: &mut Workbench, event: Event) -> bool {
     if let Event::Resize(..) = event {
         return true;
     }
+    // The clock first: notices and timers started by this key must not be dated to the
+    // last wake-up, which may be long ago.
+    update(&mut wb.state, Action::Tick(now_ms()));
     let Some(input) = convert::input(&event) else {
         return false;
     };
@@ -309,7 +312,8 @@ where
                 if n == 0 {
                     break;
                 }
-                stats.actions += n as u64;
+                                stats.actions += n as u64;
+                update(&mut wb.state, Action::Tick(now_ms()));
                 let mut effects = Vec::new();
                 for action in batch.drain(..) {
                     if let Action::RunEnded { variant, .. } = &action {

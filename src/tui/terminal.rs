@@ -48,6 +48,14 @@ fn install_panic_hook() {
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            // The UI runs on the main thread. A panic elsewhere (a background task) is
+            // contained by the runtime and the UI goes on: leave the terminal alone and
+            // keep the message out of the screen.
+            let on_main = std::thread::current().name() == Some("main");
+            if ACTIVE.load(Ordering::SeqCst) && !on_main {
+                tracing::error!("background task panicked: {info}");
+                return;
+            }
             restore();
             previous(info);
         }));

@@ -88,6 +88,9 @@ pub struct Areas {
 }
 
 const GAUGE_HEIGHT: u16 = 16;
+/// Below this size only a "too small" note is drawn.
+pub const MIN_WIDTH: u16 = 30;
+pub const MIN_HEIGHT: u16 = 8;
 
 pub fn areas(full: Rect, state: &State, composer_lines: usize) -> Areas {
     let [main, status] = Layout::default()
@@ -153,6 +156,14 @@ fn rect_tuple(r: Rect) -> (u16, u16, u16, u16) {
 pub fn render(frame: &mut Frame, state: &State, view: &mut View) -> Viewport {
     view.frames += 1;
     let full = frame.area();
+    if full.width < MIN_WIDTH || full.height < MIN_HEIGHT {
+        let msg = format!("thinkbench needs at least {MIN_WIDTH}×{MIN_HEIGHT}");
+        let p = ratatui::widgets::Paragraph::new(msg)
+            .style(view.theme.warn)
+            .wrap(ratatui::widgets::Wrap { trim: true });
+        frame.render_widget(p, full);
+        return Viewport::default();
+    }
     let a = areas(full, state, view.composer.lines().len());
     let mut vp = Viewport::default();
 
@@ -190,6 +201,6 @@ pub fn render(frame: &mut Frame, state: &State, view: &mut View) -> Viewport {
     );
     vp.composer_area = rect_tuple(composer_inner);
     panes::status::render(frame, a.status, state, view);
-    panes::overlays::render(frame, full, state, view);
+    vp.overlay_max_scroll = panes::overlays::render(frame, full, state, view);
     vp
 }

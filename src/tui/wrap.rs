@@ -16,7 +16,7 @@ use ratatui::text::Span;
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
-use crate::text::inert;
+use crate::text::display;
 
 /// Columns a tab stands for.
 pub const TAB_WIDTH: usize = 4;
@@ -27,7 +27,7 @@ pub fn grapheme_width(g: &str) -> usize {
         b"\t" => TAB_WIDTH,
         [_] => 1,
         _ => {
-            let shown = inert(g);
+            let shown = display(g);
             // Halfwidth (han)dakuten are zero-width to unicode-width but take a cell on screen.
             let marks = shown
                 .chars()

@@ -5,16 +5,14 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::{draw_line, fill_row, pack, spinner};
+use super::{draw_line, fill_row, pack, spinner, wrapped_lines};
 use crate::app::keymap::Command;
 use crate::app::state::State;
 use crate::session::{BudgetTrouble, Status, Turn, Variant};
-use crate::text::inert;
 use crate::tui::format::{self, group};
 use crate::tui::markdown::MarkdownView;
 use crate::tui::theme::Theme;
 use crate::tui::view::{PromptCache, View, pane_block};
-use crate::tui::wrap::Wrapped;
 
 /// What the pane measured.
 pub struct Measured {
@@ -41,15 +39,6 @@ fn seg_len(seg: &Seg, view: &View) -> usize {
         Seg::Prompt(id) => view.prompts.get(id).map_or(0, |p| p.lines.len()),
         Seg::Answer(id) => view.answers.get(id).map_or(0, MarkdownView::cached_len),
     }
-}
-
-fn prompt_lines(text: &str, width: u16, theme: &Theme) -> Vec<Line<'static>> {
-    let safe = inert(text);
-    let mut wrapped = Wrapped::new();
-    wrapped.update(&safe, width);
-    (0..wrapped.len())
-        .map(|i| Line::styled(wrapped.line(&safe, i).to_string(), theme.text))
-        .collect()
 }
 
 fn header_lines(
@@ -108,12 +97,7 @@ fn body_notes(v: &Variant, state: &State, view: &View, width: u16) -> Vec<Line<'
     let theme = &view.theme;
     let mut out = Vec::new();
     let wrap_styled = |text: &str, style, out: &mut Vec<Line<'static>>| {
-        let safe = inert(text);
-        let mut w = Wrapped::new();
-        w.update(&safe, width);
-        for i in 0..w.len() {
-            out.push(Line::styled(w.line(&safe, i).to_string(), style));
-        }
+        out.extend(wrapped_lines(text, width, style));
     };
     if v.answer.is_empty() && v.tool_calls.is_empty() {
         match &v.status {
@@ -171,8 +155,17 @@ fn body_notes(v: &Variant, state: &State, view: &View, width: u16) -> Vec<Line<'
                 group(budget as u64),
                 group(budget as u64 * 2)
             ),
+            BudgetTrouble::LengthWithoutAnswer if state.capabilities(&v.settings.model).budget => {
+                format!(
+                    "⚠ the output limit was reached with little or no answer: {k5} retries with thinking capped at {} · {k6} without thinking",
+                    group(v.roomier_budget() as u64)
+                )
+            }
+            BudgetTrouble::LengthWithoutAnswer if v.settings.max_tokens.is_some() => format!(
+                "⚠ the output limit was reached with little or no answer: {k5} retries with a higher output cap · {k6} without thinking"
+            ),
             BudgetTrouble::LengthWithoutAnswer => format!(
-                "⚠ the output limit was reached with little or no answer: {k5} retries with more room · {k6} without thinking"
+                "⚠ the output limit was reached with little or no answer: {k6} retries without thinking"
             ),
         };
         wrap_styled(&text, theme.warn, &mut out);
@@ -225,7 +218,7 @@ pub fn render(
             .get(&turn.id)
             .is_none_or(|p| p.width != width || p.theme != theme.name);
         if fresh {
-            let lines = prompt_lines(&turn.prompt, width, &theme);
+            let lines = wrapped_lines(&turn.prompt, width, theme.text);
             view.prompts.insert(
                 turn.id,
                 PromptCache {

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use super::{draw_line, pad};
 use crate::app::keymap::Command;
 use crate::app::state::State;
-use crate::session::{BudgetTrouble, Variant, tokens};
+use crate::session::{BudgetTrouble, Variant};
 use crate::tui::format::{group, secs, usd};
 use crate::tui::theme::Theme;
 use crate::tui::view::{View, pane_block};
@@ -78,11 +78,10 @@ fn variant_lines(v: &Variant, state: &State, theme: &Theme, width: usize) -> Vec
     let (reasoning, exact) = v.reasoning_tokens();
     let approx = if exact { "" } else { "~" };
     let usage = v.usage.as_ref();
-    let answer =
-        match usage.and_then(|u| Some(u.output_tokens?.saturating_sub(u.reasoning_tokens?))) {
-            Some(a) => a,
-            None => tokens::estimate(&v.answer),
-        };
+    let (out_total, out_exact) = v.output_tokens();
+    let answer = out_total.saturating_sub(reasoning);
+    let answer_approx = if out_exact && exact { "" } else { "~" };
+    let out_approx = if out_exact { "" } else { "~" };
     let estimate_note = if exact { "" } else { " (estimate)" };
 
     // Budget.
@@ -123,7 +122,6 @@ fn variant_lines(v: &Variant, state: &State, theme: &Theme, width: usize) -> Vec
         }
     }
     // Output split into reasoning and answer.
-    let out_total = reasoning + answer;
     let (fr, fa) = if out_total == 0 {
         (0.0, 0.0)
     } else {
@@ -139,7 +137,7 @@ fn variant_lines(v: &Variant, state: &State, theme: &Theme, width: usize) -> Vec
         theme.gauge_empty,
     ));
     spans.push(Span::styled(
-        format!(" {approx}{}", group(out_total)),
+        format!(" {out_approx}{}", group(out_total)),
         theme.value,
     ));
     lines.push(Line::from(spans));
@@ -151,7 +149,10 @@ fn variant_lines(v: &Variant, state: &State, theme: &Theme, width: usize) -> Vec
             theme.text,
         ),
         Span::styled("█ ", theme.gauge_answer),
-        Span::styled(format!("answer {}", group(answer)), theme.text),
+        Span::styled(
+            format!("answer {answer_approx}{}", group(answer)),
+            theme.text,
+        ),
     ]));
     // Input.
     let mut spans = vec![label(theme, "Input")];

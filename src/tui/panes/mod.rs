@@ -60,6 +60,17 @@ pub fn fill_row(buf: &mut Buffer, area: Rect, y: u16, style: Style) {
     }
 }
 
+/// Untrusted `text` as display lines of at most `width` columns: made inert, tabs expanded
+/// (as the wrapper counts them), word-wrapped.
+pub fn wrapped_lines(text: &str, width: u16, style: Style) -> Vec<Line<'static>> {
+    let safe = crate::text::display(&crate::tui::wrap::expand_tabs(text)).into_owned();
+    let mut w = crate::tui::wrap::Wrapped::new();
+    w.update(&safe, width);
+    (0..w.len())
+        .map(|i| Line::styled(w.line(&safe, i).to_string(), style))
+        .collect()
+}
+
 /// `area` with one column of padding on each side.
 pub fn pad(area: Rect) -> Rect {
     Rect {

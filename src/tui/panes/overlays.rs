@@ -10,11 +10,10 @@ use crate::app::keymap::Command;
 use crate::app::state::{BUDGET_PRESETS, Overlay, PickItem, State};
 use crate::provider::plan::{Capabilities, Switch};
 use crate::session::{Status, Variant};
-use crate::text::inert;
+use crate::text::display;
 use crate::tui::format::{group, secs, usd};
 use crate::tui::theme::Theme;
 use crate::tui::view::View;
-use crate::tui::wrap::Wrapped;
 
 fn centered(full: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(full.width.saturating_sub(2)).max(10.min(full.width));
@@ -42,10 +41,13 @@ fn popup(frame: &mut Frame, area: Rect, title: &str, footer: &str, theme: &Theme
     inner
 }
 
-pub fn render(frame: &mut Frame, full: Rect, state: &State, view: &View) {
+/// Draw the popups; returns how far the top one can scroll (for `update` to clamp to).
+pub fn render(frame: &mut Frame, full: Rect, state: &State, view: &View) -> usize {
+    let mut max_scroll = 0;
     for overlay in &state.overlays {
+        max_scroll = 0;
         match overlay {
-            Overlay::Help { scroll } => help(frame, full, state, view, *scroll),
+            Overlay::Help { scroll } => max_scroll = help(frame, full, state, view, *scroll),
             Overlay::Budget {
                 input,
                 preset,
@@ -55,13 +57,15 @@ pub fn render(frame: &mut Frame, full: Rect, state: &State, view: &View) {
                 picker(frame, full, state, view, query, *selected)
             }
             Overlay::Inspector { variant, scroll } => {
-                inspector(frame, full, state, view, *variant, *scroll)
+                max_scroll = inspector(frame, full, state, view, *variant, *scroll)
             }
         }
     }
+    max_scroll
 }
 
-fn scrolled(frame: &mut Frame, inner: Rect, lines: &[Line<'static>], scroll: usize) {
+/// Draw `lines` from `scroll` on; returns the largest useful scroll.
+fn scrolled(frame: &mut Frame, inner: Rect, lines: &[Line<'static>], scroll: usize) -> usize {
     let max = lines.len().saturating_sub(inner.height as usize);
     let top = scroll.min(max);
     let buf = frame.buffer_mut();
@@ -73,6 +77,7 @@ fn scrolled(frame: &mut Frame, inner: Rect, lines: &[Line<'static>], scroll: usi
     {
         draw_line(buf, inner, i as u16, 1, l);
     }
+    max
 }
 
 /// The help text: every command with its keys.
@@ -159,7 +164,7 @@ pub fn help_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
     lines
 }
 
-fn help(frame: &mut Frame, full: Rect, state: &State, view: &View, scroll: usize) {
+fn help(frame: &mut Frame, full: Rect, state: &State, view: &View, scroll: usize) -> usize {
     let lines = help_lines(state, &view.theme);
     let area = centered(full, 100, lines.len() as u16 + 2);
     let inner = popup(
@@ -169,7 +174,7 @@ fn help(frame: &mut Frame, full: Rect, state: &State, view: &View, scroll: usize
         "↑↓ scroll · any other key closes",
         &view.theme,
     );
-    scrolled(frame, inner, &lines, scroll);
+    scrolled(frame, inner, &lines, scroll)
 }
 
 fn budget(
@@ -272,7 +277,7 @@ fn picker(frame: &mut Frame, full: Rect, state: &State, view: &View, query: &str
         1,
         &Line::from(vec![
             Span::styled("filter: ", t.label),
-            Span::styled(format!("{}▏", inert(query)), t.value),
+            Span::styled(format!("{}▏", display(query)), t.value),
             Span::styled(format!("   provider: {}", state.provider.label), t.dim),
         ]),
     );
@@ -396,12 +401,11 @@ pub fn inspector_lines(v: &Variant, t: &Theme, width: u16) -> Vec<Line<'static>>
     let mut block = |title: &str, text: String| {
         lines.push(Line::default());
         lines.push(head(title));
-        let safe = inert(&text).into_owned();
-        let mut w = Wrapped::new();
-        w.update(&safe, width.saturating_sub(2).max(10));
-        for i in 0..w.len() {
-            lines.push(Line::styled(w.line(&safe, i).to_string(), t.code));
-        }
+        lines.extend(super::wrapped_lines(
+            &text,
+            width.saturating_sub(2).max(10),
+            t.code,
+        ));
     };
     match &v.request {
         Some(r) => {
@@ -409,7 +413,10 @@ pub fn inspector_lines(v: &Variant, t: &Theme, width: u16) -> Vec<Line<'static>>
             for (k, val) in &r.headers {
                 text.push_str(&format!("{k}: {val}\n"));
             }
-            text.push_str("Authorization: Bearer *** (redacted)\n\n");
+            if r.authorized {
+                text.push_str("Authorization: Bearer *** (redacted)\n");
+            }
+            text.push('\n');
             text.push_str(&serde_json::to_string_pretty(&r.body).unwrap_or_default());
             block("Request sent", text);
         }
@@ -432,7 +439,7 @@ fn inspector(
     view: &View,
     variant: u64,
     scroll: usize,
-) {
+) -> usize {
     let area = centered(
         full,
         full.width.saturating_sub(8).min(110),
@@ -446,8 +453,8 @@ fn inspector(
         &view.theme,
     );
     let Some(v) = state.conversation.variant(variant) else {
-        return;
+        return 0;
     };
     let lines = inspector_lines(v, &view.theme, inner.width.saturating_sub(2));
-    scrolled(frame, inner, &lines, scroll);
+    scrolled(frame, inner, &lines, scroll)
 }

@@ -11,7 +11,7 @@ use super::{draw_line, spinner};
 use crate::app::keymap::Command;
 use crate::app::state::State;
 use crate::session::Status;
-use crate::text::inert;
+use crate::text::display;
 use crate::tui::format::group;
 use crate::tui::view::{ReasoningCache, View, pane_block};
 use crate::tui::wrap::{Wrapped, expand_tabs};
@@ -57,7 +57,7 @@ pub fn find_matches(text: &str, query: &str) -> Vec<(usize, usize)> {
 
 /// Text made inert, tabs expanded as the wrapper counted them.
 fn clean(s: &str) -> String {
-    inert(&expand_tabs(s)).into_owned()
+    display(&expand_tabs(s)).into_owned()
 }
 
 fn styled_line(
@@ -265,7 +265,7 @@ fn draw_search(
     let cursor = if s.editing { "▏" } else { "" };
     let line = Line::from(vec![
         Span::styled("/", theme.key),
-        Span::styled(format!("{}{cursor}", inert(&s.query)), theme.text),
+        Span::styled(format!("{}{cursor}", display(&s.query)), theme.text),
         Span::styled(status, theme.dim),
     ]);
     frame

@@ -7,11 +7,14 @@ use ratatui::text::{Line, Span};
 use super::spinner;
 use crate::app::keymap::Command;
 use crate::app::state::{Level, State};
-use crate::text::inert;
+use crate::text::display;
 use crate::tui::view::View;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, view: &View) {
     let t = &view.theme;
+    if area.height == 0 || area.width == 0 {
+        return;
+    }
     let buf = frame.buffer_mut();
     buf.set_style(area, t.status);
     let mut left = Vec::new();
@@ -46,7 +49,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, view: &View) {
             Level::Error => t.error,
         };
         left.push(Span::styled(
-            format!("│ {}", inert(&n.text)),
+            format!("│ {}", display(&n.text)),
             t.status.patch(style),
         ));
     }
