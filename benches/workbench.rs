@@ -14,13 +14,14 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::Event;
 use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use thinkbench::app::state::State;
 use thinkbench::cli::ConnectArgs;
 use thinkbench::tui::run::{event_loop, prepare};
+use thinkbench::tui::shots::typed;
 
 const BIN: &str = env!("CARGO_BIN_EXE_thinkbench");
 
@@ -92,18 +93,6 @@ fn arg(name: &str, default: usize) -> usize {
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn typed(text: &str) -> Vec<Event> {
-    let mut v: Vec<Event> = text
-        .chars()
-        .map(|c| Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)))
-        .collect();
-    v.push(Event::Key(KeyEvent::new(
-        KeyCode::Enter,
-        KeyModifiers::NONE,
-    )));
-    v
 }
 
 fn main() {

@@ -10,7 +10,7 @@ use thinkbench::app::state::State;
 use thinkbench::cli::ConnectArgs;
 use thinkbench::sim::{Fault, SimConfig, Simulator};
 use thinkbench::tui::run::{Workbench, prepare_with};
-use thinkbench::tui::shots::{drive, frame, idle_after, key, typed};
+use thinkbench::tui::shots::{chars, drive, frame, idle_after, key, typed};
 use unicode_width::UnicodeWidthStr;
 
 /// The screen as text, one line per row (wide characters take their two columns).
@@ -150,11 +150,7 @@ async fn mid_stream_with_reasoning_and_gauge() {
     };
     let (mut term, mut wb, _sim, _dir) = bench(sim, 140, 40).await;
     let mut events = vec![ctrl('b')];
-    events.extend(
-        "500"
-            .chars()
-            .map(|c| key(KeyCode::Char(c), KeyModifiers::NONE)),
-    );
+    events.extend(chars("500"));
     events.push(key(KeyCode::Enter, KeyModifiers::NONE));
     events.extend(typed("Plan a three-day trip to Kyoto."));
     let mut last = (0, std::time::Instant::now());
@@ -189,11 +185,7 @@ async fn popups_help_budget_and_picker() {
     .unwrap();
     snapshot!("help", frame(&mut term, &mut wb));
     let mut events = vec![key(KeyCode::Esc, KeyModifiers::NONE), ctrl('b')];
-    events.extend(
-        "15000"
-            .chars()
-            .map(|c| key(KeyCode::Char(c), KeyModifiers::NONE)),
-    );
+    events.extend(chars("15000"));
     drive(&mut term, &mut wb, events, |s: &State| {
         !s.overlays.is_empty()
     })
@@ -201,11 +193,7 @@ async fn popups_help_budget_and_picker() {
     .unwrap();
     snapshot!("budget_editor", frame(&mut term, &mut wb));
     let mut events = vec![key(KeyCode::Esc, KeyModifiers::NONE), ctrl('o')];
-    events.extend(
-        "qwq"
-            .chars()
-            .map(|c| key(KeyCode::Char(c), KeyModifiers::NONE)),
-    );
+    events.extend(chars("qwq"));
     drive(&mut term, &mut wb, events, |s: &State| {
         !s.overlays.is_empty()
     })
@@ -229,10 +217,7 @@ async fn popups_help_budget_and_picker() {
 async fn spent_budget_offers_retries() {
     let (mut term, mut wb, sim, _dir) = bench(fast(), 140, 40).await;
     let mut events = vec![ctrl('b')];
-    events.extend(
-        "20".chars()
-            .map(|c| key(KeyCode::Char(c), KeyModifiers::NONE)),
-    );
+    events.extend(chars("20"));
     events.push(key(KeyCode::Enter, KeyModifiers::NONE));
     events.extend(typed("Prove that there are infinitely many primes."));
     drive(&mut term, &mut wb, events, idle_after(1))

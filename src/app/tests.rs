@@ -89,6 +89,20 @@ fn send(s: &mut State, prompt: &str) -> (u64, serde_json::Value) {
         .expect("a run starts")
 }
 
+/// Open the picker, filter for provider `name` and move to it (Enter not pressed).
+fn highlight_provider(s: &mut State, name: &str) {
+    press(s, "ctrl+o");
+    typed(s, name);
+    let items = s.picker_items(name);
+    let idx = items
+        .iter()
+        .position(|i| matches!(i, super::state::PickItem::Provider(_)))
+        .expect("the provider is listed");
+    for _ in 0..idx {
+        press(s, "down");
+    }
+}
+
 fn stream(s: &mut State, id: u64, events: Vec<StreamEvent>) {
     for e in events {
         update(
@@ -301,16 +315,7 @@ fn model_picker_filters_picks_and_drops_what_the_model_cannot_take() {
     assert!(!s.next.thinking.preserve);
     assert!(s.notice.as_ref().unwrap().text.contains("dropped"));
     // Providers are in the list too.
-    press(&mut s, "ctrl+o");
-    typed(&mut s, "modelstudio");
-    let items = s.picker_items("modelstudio");
-    let idx = items
-        .iter()
-        .position(|i| matches!(i, super::state::PickItem::Provider(_)))
-        .unwrap();
-    for _ in 0..idx {
-        press(&mut s, "down");
-    }
+    highlight_provider(&mut s, "modelstudio");
     let out = press(&mut s, "enter");
     assert!(
         out.effects
@@ -777,16 +782,7 @@ fn length_without_answer_caps_thinking_instead_of_raising_it() {
 fn switching_provider_and_back_to_the_demo() {
     let mut s = state();
     s.providers = vec!["demo".into(), "ollama".into()];
-    press(&mut s, "ctrl+o");
-    typed(&mut s, "ollama");
-    let items = s.picker_items("ollama");
-    let i = items
-        .iter()
-        .position(|i| matches!(i, super::state::PickItem::Provider(_)))
-        .unwrap();
-    for _ in 0..i {
-        press(&mut s, "down");
-    }
+    highlight_provider(&mut s, "ollama");
     let out = press(&mut s, "enter");
     assert!(
         out.effects
@@ -812,16 +808,7 @@ fn switching_provider_and_back_to_the_demo() {
     let (_, body) = send(&mut s, "hi");
     assert!(body.get("think").is_none(), "server default until toggled");
     // While it streams, switching is refused.
-    press(&mut s, "ctrl+o");
-    typed(&mut s, "demo");
-    let items = s.picker_items("demo");
-    let i = items
-        .iter()
-        .position(|i| matches!(i, super::state::PickItem::Provider(_)))
-        .unwrap();
-    for _ in 0..i {
-        press(&mut s, "down");
-    }
+    highlight_provider(&mut s, "demo");
     let out = press(&mut s, "enter");
     assert!(
         !out.effects

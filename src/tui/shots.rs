@@ -22,12 +22,16 @@ use crate::cli::{ConnectArgs, ScreenshotArgs};
 pub const WIDTH: u16 = 160;
 pub const HEIGHT: u16 = 48;
 
+/// Key events that type `text`.
+pub fn chars(text: &str) -> Vec<Event> {
+    text.chars()
+        .map(|c| key(KeyCode::Char(c), KeyModifiers::NONE))
+        .collect()
+}
+
 /// Key events that type `text` and press Enter.
 pub fn typed(text: &str) -> Vec<Event> {
-    let mut v: Vec<Event> = text
-        .chars()
-        .map(|c| Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)))
-        .collect();
+    let mut v = chars(text);
     v.push(key(KeyCode::Enter, KeyModifiers::NONE));
     v
 }
@@ -162,11 +166,7 @@ pub async fn write_all(args: &ScreenshotArgs) -> Result<Vec<PathBuf>, String> {
     .map_err(io)?;
     settle(&mut wb);
     let mut events = vec![key(KeyCode::Char('b'), KeyModifiers::CONTROL)];
-    events.extend(
-        "2000"
-            .chars()
-            .map(|c| key(KeyCode::Char(c), KeyModifiers::NONE)),
-    );
+    events.extend(chars("2000"));
     events.push(key(KeyCode::Enter, KeyModifiers::NONE));
     events.extend(typed("Now compare quicksort and mergesort, with code."));
     drive(&mut term, &mut wb, events, |s: &State| {
