@@ -445,6 +445,14 @@ fn focus_moves_and_scrolling_follows_the_focused_pane() {
     assert_eq!(s.conversation_scroll.top, 79);
     press(&mut s, "pageup");
     assert_eq!(s.conversation_scroll.top, 61);
+    press(&mut s, "pagedown");
+    assert_eq!(s.conversation_scroll.top, 79);
+    assert!(!s.conversation_scroll.follow);
+    press(&mut s, "pagedown");
+    assert!(
+        s.conversation_scroll.follow,
+        "paging past the end follows again"
+    );
     press(&mut s, "g");
     assert_eq!(s.conversation_scroll.top, 0);
     press(&mut s, "G");

@@ -198,7 +198,8 @@ async fn apply_effects(wb: &mut Workbench, effects: Vec<crate::app::Effect>) -> 
                 UiEffect::ComposerInsert(t) => {
                     wb.view.composer.insert_str(t);
                 }
-                UiEffect::Quit => wb.state.quit = true,
+                // `update` has already set `state.quit`; the loop ends after this batch.
+                UiEffect::Quit => {}
             }
         }
     }
