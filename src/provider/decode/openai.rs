@@ -41,10 +41,7 @@ impl OpenAiDecoder {
         while let Some(ev) = self.sse.next_event() {
             self.event(&ev, out);
         }
-        self.info.comments = self.sse.comments();
-        if self.info.last_event_id.as_deref() != self.sse.last_event_id() {
-            self.info.last_event_id = self.sse.last_event_id().map(str::to_string);
-        }
+        self.sse.report(&mut self.info);
     }
 
     fn event(&mut self, ev: &SseEvent, out: &mut Vec<StreamEvent>) {

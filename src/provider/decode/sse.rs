@@ -334,6 +334,14 @@ impl SseParser {
     }
 
     /// Comment lines seen so far (`: keep-alive`, `:HTTP_STATUS/200`, bare `:` …).
+    /// Copy what the framer learnt (comment count, last event id) into `info`.
+    pub fn report(&self, info: &mut super::DecodeInfo) {
+        info.comments = self.comments();
+        if info.last_event_id.as_deref() != self.last_event_id() {
+            info.last_event_id = self.last_event_id().map(str::to_string);
+        }
+    }
+
     pub fn comments(&self) -> u32 {
         self.pending.comments
     }
