@@ -105,7 +105,7 @@ pub struct Resolved {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
     #[error(
-        "{model} is a thinking-only model: thinking cannot be turned off. Drop the \"off\" setting or pick a hybrid model."
+        "{model} is a thinking-only model: thinking cannot be turned off. Drop --no-think (or the \"off\" setting) or pick a hybrid model."
     )]
     ThinkingAlwaysOn { model: String },
     #[error("{model} does not think: thinking cannot be turned on for it.")]
