@@ -150,7 +150,12 @@ fn main() {
             "{:?}",
             v.status
         );
-        let streamed = v.usage.as_ref().and_then(|u| u.output_tokens).unwrap_or(0);
+        let streamed = v
+            .reply
+            .usage
+            .as_ref()
+            .and_then(|u| u.output_tokens)
+            .unwrap_or(0);
         // 2. Idle: nothing happens for 3 s; the loop should not wake at all.
         let idle_events = futures_util::stream::pending::<std::io::Result<Event>>();
         let c1 = cpu(libc::RUSAGE_SELF);

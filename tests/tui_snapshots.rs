@@ -158,7 +158,7 @@ async fn mid_stream_with_reasoning_and_gauge() {
         // Stop once the text has not grown for a while.
         let n = s
             .selected_variant()
-            .map_or(0, |v| v.reasoning.len() + v.answer.len());
+            .map_or(0, |v| v.reply.reasoning.len() + v.reply.answer.len());
         if n != last.0 {
             last = (n, std::time::Instant::now());
         }
@@ -168,7 +168,7 @@ async fn mid_stream_with_reasoning_and_gauge() {
     .unwrap();
     let v = wb.state.selected_variant().unwrap();
     assert!(v.status.is_running(), "still streaming");
-    assert!(!v.reasoning.is_empty());
+    assert!(!v.reply.reasoning.is_empty());
     snapshot!("mid_stream", frame(&mut term, &mut wb));
 }
 

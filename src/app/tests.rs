@@ -341,7 +341,7 @@ fn esc_cancels_and_the_partial_answer_is_kept() {
     end(&mut s, id, RunEnd::Cancelled);
     let v = s.conversation.variant(id).unwrap();
     assert_eq!(v.status, Status::Cancelled);
-    assert_eq!(v.reasoning, "half a tho");
+    assert_eq!(v.reply.reasoning, "half a tho");
     // Ctrl+C cancels while running, quits when idle.
     let (id2, _) = send(&mut s, "again");
     let out = press(&mut s, "ctrl+c");
@@ -664,7 +664,7 @@ fn run_events_fill_the_variant_and_failures_keep_partial_text() {
     );
     let v = s.conversation.variant(id).unwrap();
     assert!(matches!(v.status, Status::Interrupted(_)));
-    assert_eq!(v.answer, "partial");
+    assert_eq!(v.reply.answer, "partial");
     assert_eq!(v.timings.ttft, Some(120));
     let (id, _) = send(&mut s, "again");
     end(

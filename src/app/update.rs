@@ -1027,7 +1027,7 @@ fn run_ended(state: &mut State, variant: u64, outcome: RunOutcome) {
         total: Some(outcome.timings.total.as_millis() as u64),
     };
     v.malformed = outcome.info.malformed;
-    if let (Some(p), Some(u)) = (price, &v.usage)
+    if let (Some(p), Some(u)) = (price, &v.reply.usage)
         && let (Some(i), Some(o)) = (u.input_tokens, u.output_tokens)
     {
         v.cost_usd = Some(p.cost(i, o, v.billed_as_thinking()));
@@ -1042,7 +1042,7 @@ fn run_ended(state: &mut State, variant: u64, outcome: RunOutcome) {
                 text.push_str(". ");
                 text.push_str(&hint);
             }
-            v.error = Some(e);
+            v.reply.error = Some(e);
             message = Some(text.clone());
             Status::Failed(text)
         }

@@ -3,13 +3,19 @@
 use super::{ApiError, FinishReason, StreamEvent, ToolCall, Usage};
 
 /// Everything a response has delivered so far.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Transcript {
+    #[serde(default)]
     pub reasoning: String,
+    #[serde(default)]
     pub answer: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tool_calls: Vec<ToolCall>,
+    #[serde(default)]
     pub usage: Option<Usage>,
+    #[serde(default)]
     pub finish: Option<FinishReason>,
+    #[serde(default)]
     pub error: Option<ApiError>,
 }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::provider::plan::{Resolved, ThinkingSettings};
 use crate::provider::request::Message;
-use crate::provider::{ApiError, FinishReason, StreamEvent, ToolCall, Usage};
+use crate::provider::{FinishReason, StreamEvent, Transcript};
 
 /// The settings a variant was (or will be) sent with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,13 +67,9 @@ pub struct RequestRecord {
 pub struct Variant {
     pub id: u64,
     pub settings: MessageSettings,
-    pub reasoning: String,
-    pub answer: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tool_calls: Vec<ToolCall>,
-    pub usage: Option<Usage>,
-    pub finish: Option<FinishReason>,
-    pub error: Option<ApiError>,
+    /// Reasoning, answer, tool calls, usage, finish reason and error, as streamed.
+    #[serde(flatten)]
+    pub reply: Transcript,
     pub status: Status,
     pub timings: TimingsMs,
     pub request: Option<RequestRecord>,
@@ -103,12 +99,7 @@ impl Variant {
         Variant {
             id,
             settings,
-            reasoning: String::new(),
-            answer: String::new(),
-            tool_calls: Vec::new(),
-            usage: None,
-            finish: None,
-            error: None,
+            reply: Transcript::default(),
             status: Status::Waiting,
             timings: TimingsMs::default(),
             request: None,
@@ -127,46 +118,33 @@ impl Variant {
         if matches!(self.status, Status::Waiting) {
             self.status = Status::Streaming;
         }
-        let mut t = crate::provider::Transcript {
-            reasoning: std::mem::take(&mut self.reasoning),
-            answer: std::mem::take(&mut self.answer),
-            tool_calls: std::mem::take(&mut self.tool_calls),
-            usage: self.usage.take(),
-            finish: self.finish.take(),
-            error: self.error.take(),
-        };
-        t.apply(event);
-        self.reasoning = t.reasoning;
-        self.answer = t.answer;
-        self.tool_calls = t.tool_calls;
-        self.usage = t.usage;
-        self.finish = t.finish;
-        self.error = t.error;
+        self.reply.apply(event);
     }
 
     /// Reasoning tokens: the server's figure when it gave one, else an estimate from the text.
     pub fn reasoning_tokens(&self) -> (u64, bool) {
-        let usage = self.usage.as_ref();
+        let usage = self.reply.usage.as_ref();
         match (usage.and_then(|u| u.reasoning_tokens), usage) {
             (Some(n), _) => (n, true),
             // Usage arrived without a breakdown for a message that did not think and said
             // nothing: there was no reasoning.
             (None, Some(_))
-                if self.settings.resolved.thinks == Some(false) && self.reasoning.is_empty() =>
+                if self.settings.resolved.thinks == Some(false)
+                    && self.reply.reasoning.is_empty() =>
             {
                 (0, true)
             }
-            _ => (tokens::estimate(&self.reasoning), false),
+            _ => (tokens::estimate(&self.reply.reasoning), false),
         }
     }
 
     /// Output tokens (reasoning + answer): the server's figure when it gave one, else an
     /// estimate.
     pub fn output_tokens(&self) -> (u64, bool) {
-        match self.usage.as_ref().and_then(|u| u.output_tokens) {
+        match self.reply.usage.as_ref().and_then(|u| u.output_tokens) {
             Some(n) => (n, true),
             None => (
-                self.reasoning_tokens().0 + tokens::estimate(&self.answer),
+                self.reasoning_tokens().0 + tokens::estimate(&self.reply.answer),
                 false,
             ),
         }
@@ -176,9 +154,9 @@ impl Variant {
     /// happened (by the server's count, or by the text when it gave none).
     pub fn billed_as_thinking(&self) -> bool {
         self.settings.resolved.thinks != Some(false)
-            && match self.usage.as_ref().and_then(|u| u.reasoning_tokens) {
+            && match self.reply.usage.as_ref().and_then(|u| u.reasoning_tokens) {
                 Some(n) => n > 0,
-                None => !self.reasoning.is_empty(),
+                None => !self.reply.reasoning.is_empty(),
             }
     }
 
@@ -206,7 +184,9 @@ impl Variant {
         {
             return Some(BudgetTrouble::BudgetSpent { budget: b });
         }
-        if self.finish == Some(FinishReason::Length) && tokens::estimate(&self.answer) < 16 {
+        if self.reply.finish == Some(FinishReason::Length)
+            && tokens::estimate(&self.reply.answer) < 16
+        {
             return Some(BudgetTrouble::LengthWithoutAnswer);
         }
         None
@@ -303,13 +283,13 @@ impl Conversation {
             let Some(v) = turn.active() else { continue };
             // A turn that produced no answer at all is left out with its prompt, so the
             // history never holds an empty assistant message.
-            if v.answer.trim().is_empty() && v.tool_calls.is_empty() {
+            if v.reply.answer.trim().is_empty() && v.reply.tool_calls.is_empty() {
                 continue;
             }
             out.push(Message::user(turn.prompt.clone()));
-            let reasoning = (!v.reasoning.is_empty()).then(|| v.reasoning.clone());
-            let mut m = Message::assistant(v.answer.clone(), reasoning);
-            m.tool_calls = v.tool_calls.clone();
+            let reasoning = (!v.reply.reasoning.is_empty()).then(|| v.reply.reasoning.clone());
+            let mut m = Message::assistant(v.reply.answer.clone(), reasoning);
+            m.tool_calls = v.reply.tool_calls.clone();
             out.push(m);
         }
         out.push(Message::user(self.turns[t].prompt.clone()));
@@ -321,7 +301,7 @@ impl Conversation {
         let mut t = Totals::default();
         for v in self.turns.iter().flat_map(|t| t.variants.iter()) {
             t.messages += 1;
-            if let Some(u) = &v.usage {
+            if let Some(u) = &v.reply.usage {
                 t.input += u.input_tokens.unwrap_or(0);
                 t.output += u.output_tokens.unwrap_or(0);
                 t.reasoning += u.reasoning_tokens.unwrap_or(0);

@@ -172,7 +172,7 @@ pub async fn write_all(args: &ScreenshotArgs) -> Result<Vec<PathBuf>, String> {
     drive(&mut term, &mut wb, events, |s: &State| {
         s.conversation.turns.len() == 2
             && s.selected_variant()
-                .is_some_and(|v| v.answer.len() > 400 && v.status.is_running())
+                .is_some_and(|v| v.reply.answer.len() > 400 && v.status.is_running())
     })
     .await
     .map_err(io)?;

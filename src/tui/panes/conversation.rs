@@ -99,7 +99,7 @@ fn body_notes(v: &Variant, state: &State, view: &View, width: u16) -> Vec<Line<'
     let wrap_styled = |text: &str, style, out: &mut Vec<Line<'static>>| {
         out.extend(wrapped_lines(text, width, style));
     };
-    if v.answer.is_empty() && v.tool_calls.is_empty() {
+    if v.reply.answer.is_empty() && v.reply.tool_calls.is_empty() {
         match &v.status {
             Status::Waiting => {
                 let retry = if v.retries > 0 {
@@ -112,7 +112,7 @@ fn body_notes(v: &Variant, state: &State, view: &View, width: u16) -> Vec<Line<'
                     theme.dim,
                 ));
             }
-            Status::Streaming if !v.reasoning.is_empty() => {
+            Status::Streaming if !v.reply.reasoning.is_empty() => {
                 let (n, exact) = v.reasoning_tokens();
                 let approx = if exact { "" } else { "~" };
                 out.push(Line::styled(
@@ -126,7 +126,7 @@ fn body_notes(v: &Variant, state: &State, view: &View, width: u16) -> Vec<Line<'
             _ => {}
         }
     }
-    for call in &v.tool_calls {
+    for call in &v.reply.tool_calls {
         wrap_styled(
             &format!("⚙ tool call {}({})", call.name, call.arguments),
             theme.code,
@@ -236,7 +236,7 @@ pub fn render(
                 Seg::Header(header_lines(v, turn, state.now_ms, inner.width, &theme)),
             ));
             let md = view.answers.entry(v.id).or_default();
-            md.lines(&v.answer, width, &theme);
+            md.lines(&v.reply.answer, width, &theme);
             segs.push((i, Seg::Answer(v.id)));
             let notes = body_notes(v, state, view, width);
             if !notes.is_empty() {

@@ -64,8 +64,8 @@ fn phases(v: &Variant, now: u64) -> (Option<u64>, Option<u64>, Option<u64>) {
         .map(|t| t.saturating_sub(v.started_at_ms));
     let answer_start = v.first_answer_at_ms;
     let thinking = match (v.first_token_at_ms, answer_start) {
-        (Some(f), Some(a)) if !v.reasoning.is_empty() => Some(a.saturating_sub(f)),
-        (Some(f), None) if !v.reasoning.is_empty() => Some(now.saturating_sub(f)),
+        (Some(f), Some(a)) if !v.reply.reasoning.is_empty() => Some(a.saturating_sub(f)),
+        (Some(f), None) if !v.reply.reasoning.is_empty() => Some(now.saturating_sub(f)),
         _ => None,
     };
     let answer = answer_start.map(|a| now.saturating_sub(a));
@@ -77,7 +77,7 @@ fn variant_lines(v: &Variant, state: &State, theme: &Theme, width: usize) -> Vec
     let bar_w = width.saturating_sub(10 + 22).clamp(6, 40);
     let (reasoning, exact) = v.reasoning_tokens();
     let approx = if exact { "" } else { "~" };
-    let usage = v.usage.as_ref();
+    let usage = v.reply.usage.as_ref();
     let (out_total, out_exact) = v.output_tokens();
     let answer = out_total.saturating_sub(reasoning);
     let answer_approx = if out_exact && exact { "" } else { "~" };

@@ -326,21 +326,27 @@ fn picker(frame: &mut Frame, full: Rect, state: &State, view: &View, query: &str
 pub fn checks(v: &Variant) -> Vec<String> {
     let mut out = Vec::new();
     let r = &v.settings.resolved;
-    if r.thinks == Some(false) && !v.reasoning.is_empty() {
+    if r.thinks == Some(false) && !v.reply.reasoning.is_empty() {
         out.push("thinking was off, but reasoning arrived".into());
     }
-    if r.thinks == Some(true) && v.reasoning.is_empty() && matches!(v.status, Status::Complete) {
+    if r.thinks == Some(true)
+        && v.reply.reasoning.is_empty()
+        && matches!(v.status, Status::Complete)
+    {
         out.push("thinking was on, but no reasoning arrived".into());
     }
     if r.budget.is_some()
-        && v.usage
+        && v.reply
+            .usage
             .as_ref()
             .is_some_and(|u| u.reasoning_tokens.is_none())
     {
         out.push("a budget was set, but the server reported no reasoning-token count".into());
     }
-    if let (Some(b), Some(n)) = (r.budget, v.usage.as_ref().and_then(|u| u.reasoning_tokens))
-        && n > b as u64
+    if let (Some(b), Some(n)) = (
+        r.budget,
+        v.reply.usage.as_ref().and_then(|u| u.reasoning_tokens),
+    ) && n > b as u64
     {
         out.push(format!(
             "reasoning used {} tokens, over the budget of {}",
@@ -348,7 +354,7 @@ pub fn checks(v: &Variant) -> Vec<String> {
             group(b as u64)
         ));
     }
-    if v.usage.is_none() && matches!(v.status, Status::Complete) {
+    if v.reply.usage.is_none() && matches!(v.status, Status::Complete) {
         out.push("no usage was reported".into());
     }
     if v.malformed > 0 {
@@ -371,10 +377,10 @@ pub fn inspector_lines(v: &Variant, t: &Theme, width: u16) -> Vec<Line<'static>>
     lines.push(kv("model", v.settings.model.clone()));
     lines.push(kv("provider", v.settings.provider.clone()));
     lines.push(kv("status", format!("{:?}", v.status)));
-    if let Some(f) = &v.finish {
+    if let Some(f) = &v.reply.finish {
         lines.push(kv("finish_reason", f.to_string()));
     }
-    if let Some(e) = &v.error {
+    if let Some(e) = &v.reply.error {
         lines.push(kv("error", e.to_string()));
     }
     if v.retries > 0 {
@@ -423,6 +429,7 @@ pub fn inspector_lines(v: &Variant, t: &Theme, width: u16) -> Vec<Line<'static>>
         None => block("Request sent", "(none)".into()),
     }
     let usage = v
+        .reply
         .usage
         .as_ref()
         .and_then(|u| u.raw.clone())

@@ -115,7 +115,7 @@ pub fn render(
             format!("· {approx}{} tok ", group(n)),
             theme.meta,
         ));
-        if v.status.is_running() && !v.reasoning.is_empty() && v.answer.is_empty() {
+        if v.status.is_running() && !v.reply.reasoning.is_empty() && v.reply.answer.is_empty() {
             title.push(Span::styled(
                 format!("{} live ", spinner(state.now_ms)),
                 theme.info,
@@ -157,7 +157,7 @@ pub fn render(
         height: inner.height.saturating_sub(search_rows),
         ..inner
     };
-    if v.reasoning.is_empty() {
+    if v.reply.reasoning.is_empty() {
         let msg = match (&v.status, v.settings.resolved.thinks) {
             (Status::Waiting, _) => "waiting for the first tokens…",
             (_, Some(false)) => "thinking was off for this message",
@@ -182,7 +182,7 @@ pub fn render(
             match_lines: Vec::new(),
         }),
     };
-    cache.wrapped.update(&v.reasoning, width);
+    cache.wrapped.update(&v.reply.reasoning, width);
     let total = cache.wrapped.len();
     let height = text_area.height as usize;
 
@@ -192,8 +192,8 @@ pub fn render(
         .as_ref()
         .map(|s| s.query.clone())
         .unwrap_or_default();
-    let matches = find_matches(&v.reasoning, &query);
-    let key = (v.id, v.reasoning.len(), query.clone(), width);
+    let matches = find_matches(&v.reply.reasoning, &query);
+    let key = (v.id, v.reply.reasoning.len(), query.clone(), width);
     if cache.matches_key.as_ref() != Some(&key) {
         let mut lines: Vec<usize> = matches.iter().map(|m| cache.wrapped.line_of(m.0)).collect();
         lines.dedup();
@@ -214,7 +214,7 @@ pub fn render(
         let i = top + row;
         let range = cache.wrapped.line_range(i);
         let line = styled_line(
-            &v.reasoning,
+            &v.reply.reasoning,
             range,
             &matches,
             current,
