@@ -16,19 +16,38 @@ use super::theme::Theme;
 use super::wrap::Wrapped;
 use crate::app::state::{Pane, State, Viewport};
 
-/// Rendered lines of a prompt, per width.
-pub struct PromptCache {
+/// What the cached lines of a turn were built for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TurnKey {
     pub width: u16,
     pub theme: String,
-    pub lines: Vec<Line<'static>>,
+    /// The variant shown, and how many there are (the header says "variant 2/3").
+    pub variant: Option<u64>,
+    pub variants: usize,
+    /// The shown variant is not running: its lines no longer change…
+    pub settled: bool,
+    /// …except when its final figures arrive after it stopped (a cancelled run reports its
+    /// timings later).
+    pub total_ms: Option<u64>,
+}
+
+/// The rendered lines of one turn, apart from the answer's Markdown.
+pub struct TurnCache {
+    pub key: TurnKey,
+    pub you: Line<'static>,
+    pub prompt: Vec<Line<'static>>,
+    pub header: Vec<Line<'static>>,
+    pub notes: Vec<Line<'static>>,
 }
 
 /// Reasoning wrapped for the pane, for one variant.
 pub struct ReasoningCache {
     pub variant: u64,
     pub wrapped: Wrapped,
-    /// Search matches: (variant, text length, query, width) → lines where matches start.
+    /// Search matches for (variant, text length, query, width): their byte ranges, and the
+    /// lines where they start.
     pub matches_key: Option<(u64, usize, String, u16)>,
+    pub matches: Vec<(usize, usize)>,
     pub match_lines: Vec<usize>,
 }
 
@@ -37,7 +56,8 @@ pub struct View {
     pub theme: Theme,
     pub composer: TextArea<'static>,
     pub answers: HashMap<u64, MarkdownView>,
-    pub prompts: HashMap<u64, PromptCache>,
+    /// Per turn id.
+    pub turns: HashMap<u64, TurnCache>,
     pub reasoning: Option<ReasoningCache>,
     /// Frames drawn (for the benchmark).
     pub frames: u64,
@@ -49,7 +69,7 @@ impl View {
             theme,
             composer: TextArea::default(),
             answers: HashMap::new(),
-            prompts: HashMap::new(),
+            turns: HashMap::new(),
             reasoning: None,
             frames: 0,
         };

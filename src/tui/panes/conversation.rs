@@ -12,7 +12,7 @@ use crate::session::{BudgetTrouble, Status, Turn, Variant};
 use crate::tui::format::{self, group};
 use crate::tui::markdown::MarkdownView;
 use crate::tui::theme::Theme;
-use crate::tui::view::{PromptCache, View, pane_block};
+use crate::tui::view::{TurnCache, TurnKey, View, pane_block};
 
 /// What the pane measured.
 pub struct Measured {
@@ -25,20 +25,78 @@ pub struct Measured {
 /// Indentation of message bodies.
 const INDENT: u16 = 2;
 
+/// One run of lines in the pane; the lines live in the view's caches.
 enum Seg {
-    Lines(Vec<Line<'static>>),
-    /// Header lines that get the selection background.
-    Header(Vec<Line<'static>>),
-    Prompt(u64),
+    Blank,
+    /// `▌ You  #n` (selectable).
+    You,
+    Prompt,
+    /// The answer's header (selectable).
+    Header,
     Answer(u64),
+    Notes,
 }
 
-fn seg_len(seg: &Seg, view: &View) -> usize {
+fn seg_len(seg: &Seg, cache: Option<&TurnCache>, view: &View) -> usize {
     match seg {
-        Seg::Lines(l) | Seg::Header(l) => l.len(),
-        Seg::Prompt(id) => view.prompts.get(id).map_or(0, |p| p.lines.len()),
+        Seg::Blank | Seg::You => 1,
+        Seg::Prompt => cache.map_or(0, |c| c.prompt.len()),
+        Seg::Header => cache.map_or(0, |c| c.header.len()),
+        Seg::Notes => cache.map_or(0, |c| c.notes.len()),
         Seg::Answer(id) => view.answers.get(id).map_or(0, MarkdownView::cached_len),
     }
+}
+
+/// Bring the cached lines of turn `i` up to date. A settled turn (its shown answer is not
+/// running) is rebuilt only when the width, the theme or the shown variant changes; a
+/// running one every frame (its header has live timers).
+fn refresh_turn(
+    i: usize,
+    turn: &Turn,
+    state: &State,
+    view: &mut View,
+    full_width: u16,
+    width: u16,
+) {
+    let v = turn.active();
+    let key = TurnKey {
+        width: full_width,
+        theme: view.theme.name.clone(),
+        variant: v.map(|v| v.id),
+        variants: turn.variants.len(),
+        settled: v.is_none_or(|v| !v.status.is_running()),
+        total_ms: v.and_then(|v| v.timings.total),
+    };
+    let cache = view.turns.get(&turn.id);
+    if cache.is_some_and(|c| c.key == key && key.settled) {
+        return;
+    }
+    let theme = &view.theme;
+    let prompt = match cache {
+        Some(c) if c.key.width == key.width && c.key.theme == key.theme => c.prompt.clone(),
+        _ => wrapped_lines(&turn.prompt, width, theme.text),
+    };
+    let you = Line::from(vec![
+        Span::styled("▌ You", theme.user),
+        Span::styled(format!("  #{}", i + 1), theme.meta),
+    ]);
+    let (header, notes) = match v {
+        Some(v) => (
+            header_lines(v, turn, state.now_ms, full_width, theme),
+            body_notes(v, state, view, width),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    view.turns.insert(
+        turn.id,
+        TurnCache {
+            key,
+            you,
+            prompt,
+            header,
+            notes,
+        },
+    );
 }
 
 fn header_lines(
@@ -208,44 +266,22 @@ pub fn render(
     // Pass 1: bring caches up to date and measure.
     let mut segs: Vec<(usize, Seg)> = Vec::new();
     for (i, turn) in state.conversation.turns.iter().enumerate() {
-        let header = vec![Line::from(vec![
-            Span::styled("▌ You", theme.user),
-            Span::styled(format!("  #{}", i + 1), theme.meta),
-        ])];
-        segs.push((i, Seg::Header(header)));
-        let fresh = view
-            .prompts
-            .get(&turn.id)
-            .is_none_or(|p| p.width != width || p.theme != theme.name);
-        if fresh {
-            let lines = wrapped_lines(&turn.prompt, width, theme.text);
-            view.prompts.insert(
-                turn.id,
-                PromptCache {
-                    width,
-                    theme: theme.name.clone(),
-                    lines,
-                },
-            );
-        }
-        segs.push((i, Seg::Prompt(turn.id)));
-        segs.push((i, Seg::Lines(vec![Line::default()])));
+        refresh_turn(i, turn, state, view, inner.width, width);
+        segs.extend([(i, Seg::You), (i, Seg::Prompt), (i, Seg::Blank)]);
         if let Some(v) = turn.active() {
-            segs.push((
-                i,
-                Seg::Header(header_lines(v, turn, state.now_ms, inner.width, &theme)),
-            ));
-            let md = view.answers.entry(v.id).or_default();
-            md.lines(&v.reply.answer, width, &theme);
-            segs.push((i, Seg::Answer(v.id)));
-            let notes = body_notes(v, state, view, width);
-            if !notes.is_empty() {
-                segs.push((i, Seg::Lines(notes)));
-            }
+            view.answers
+                .entry(v.id)
+                .or_default()
+                .lines(&v.reply.answer, width, &theme);
+            segs.extend([(i, Seg::Header), (i, Seg::Answer(v.id)), (i, Seg::Notes)]);
         }
-        segs.push((i, Seg::Lines(vec![Line::default()])));
+        segs.push((i, Seg::Blank));
     }
-    let lens: Vec<usize> = segs.iter().map(|(_, s)| seg_len(s, view)).collect();
+    let turns = &state.conversation.turns;
+    let lens: Vec<usize> = segs
+        .iter()
+        .map(|(t, s)| seg_len(s, view.turns.get(&turns[*t].id), view))
+        .collect();
     let total: usize = lens.iter().sum();
     let height = inner.height as usize;
     let mut turn_starts = Vec::with_capacity(n);
@@ -281,27 +317,30 @@ pub fn render(
         if end <= top || start >= top + height {
             continue;
         }
+        let Some(cache) = view.turns.get(&turns[*turn].id) else {
+            continue;
+        };
+        let highlight = Some(*turn) == selected && n > 1;
         let from = top.saturating_sub(start);
         let to = (top + height - start).min(*len);
         for k in from..to {
             let y = (start + k - top) as u16;
             match seg {
-                Seg::Lines(l) => draw_line(buf, inner, y, INDENT, &l[k]),
-                Seg::Header(l) => {
-                    if Some(*turn) == selected && n > 1 {
+                Seg::Blank => {}
+                Seg::You | Seg::Header => {
+                    if highlight {
                         fill_row(buf, inner, y, theme.selected);
                     }
-                    draw_line(buf, inner, y, 0, &l[k]);
+                    let l = match seg {
+                        Seg::You => &cache.you,
+                        _ => &cache.header[k],
+                    };
+                    draw_line(buf, inner, y, 0, l);
                 }
-                Seg::Prompt(id) => {
-                    if let Some(p) = view.prompts.get(id) {
-                        draw_line(buf, inner, y, INDENT, &p.lines[k]);
-                    }
-                }
+                Seg::Prompt => draw_line(buf, inner, y, INDENT, &cache.prompt[k]),
+                Seg::Notes => draw_line(buf, inner, y, INDENT, &cache.notes[k]),
                 Seg::Answer(id) => {
-                    if let Some(md) = view.answers.get(id)
-                        && let Some(l) = md.cached_line(k)
-                    {
+                    if let Some(l) = view.answers.get(id).and_then(|md| md.cached_line(k)) {
                         draw_line(buf, inner, y, INDENT, l);
                     }
                 }

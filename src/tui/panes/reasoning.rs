@@ -179,6 +179,7 @@ pub fn render(
             variant: v.id,
             wrapped: Wrapped::new(),
             matches_key: None,
+            matches: Vec::new(),
             match_lines: Vec::new(),
         }),
     };
@@ -192,14 +193,19 @@ pub fn render(
         .as_ref()
         .map(|s| s.query.clone())
         .unwrap_or_default();
-    let matches = find_matches(&v.reply.reasoning, &query);
-    let key = (v.id, v.reply.reasoning.len(), query.clone(), width);
+    let key = (v.id, v.reply.reasoning.len(), query, width);
     if cache.matches_key.as_ref() != Some(&key) {
-        let mut lines: Vec<usize> = matches.iter().map(|m| cache.wrapped.line_of(m.0)).collect();
+        cache.matches = find_matches(&v.reply.reasoning, &key.2);
+        let mut lines: Vec<usize> = cache
+            .matches
+            .iter()
+            .map(|m| cache.wrapped.line_of(m.0))
+            .collect();
         lines.dedup();
         cache.match_lines = lines;
         cache.matches_key = Some(key);
     }
+    let matches = &cache.matches;
     let current = state.search.as_ref().and_then(|s| {
         let line = *cache.match_lines.get(s.current)?;
         matches
@@ -216,7 +222,7 @@ pub fn render(
         let line = styled_line(
             &v.reply.reasoning,
             range,
-            &matches,
+            matches,
             current,
             theme.reasoning,
             theme.search_match,
