@@ -125,7 +125,7 @@ fn main() {
     let prompt = "Write a long explanation of how B-trees work.";
 
     // 1. The workbench: type the prompt, stream to the end.
-    let (stats, wall, cpu_used, streamed, idle_cpu, idle_wakeups) = rt.block_on(async {
+    let (stats, wall, cpu_used, streamed, idle_cpu, frames_total) = rt.block_on(async {
         let mut wb = prepare(&args, Some("dark")).await.expect("workbench");
         let mut terminal = Terminal::new(CrosstermBackend::new(std::io::sink())).unwrap();
         terminal
@@ -220,7 +220,7 @@ fn main() {
     println!(
         "  idle CPU over 3 s         {:.4} s ({} frames drawn while idle)",
         idle_cpu.as_secs_f64(),
-        idle_wakeups - stats.frames
+        frames_total - stats.frames
     );
     println!(
         "  `thinkbench ask`, same stream: {:.3} s CPU = {:.1} ms per 1,000 chunks ({:.2} s wall)",

@@ -100,23 +100,6 @@ impl ModelInfo {
         self.host.as_deref().unwrap_or(MODEL_STUDIO)
     }
 
-    /// Whether the model thinks when the client says nothing.
-    pub fn thinks_by_default(&self) -> bool {
-        match self.thinking {
-            ThinkingKind::Always => true,
-            ThinkingKind::Never => false,
-            ThinkingKind::Hybrid => self.default_on,
-        }
-    }
-
-    pub fn can_switch(&self) -> bool {
-        self.thinking == ThinkingKind::Hybrid
-    }
-
-    pub fn can_think(&self) -> bool {
-        self.thinking != ThinkingKind::Never
-    }
-
     fn answers_to(&self, name: &str) -> bool {
         self.id == name || self.aliases.iter().any(|a| a == name)
     }
@@ -166,10 +149,6 @@ impl Catalog {
         self.models
             .iter()
             .find(|m| m.host() == host && m.answers_to(model))
-    }
-
-    pub fn models(&self) -> &[ModelInfo] {
-        &self.models
     }
 
     /// Every name (ids and aliases) on `host`, in catalog order.

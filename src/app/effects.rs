@@ -20,7 +20,6 @@ pub enum UiEffect {
     ClearComposer,
     ComposerNewline,
     ComposerInsert(String),
-    Quit,
 }
 
 pub struct Effects {
@@ -45,10 +44,6 @@ impl Effects {
             tx,
             runs: HashMap::new(),
         }
-    }
-
-    pub fn connection(&self) -> &Connection {
-        &self.conn
     }
 
     /// Carry out `effect`; effects for the terminal are handed back.
@@ -131,7 +126,7 @@ impl Effects {
                 for (_, t) in self.runs.drain() {
                     t.cancel();
                 }
-                Some(UiEffect::Quit)
+                None
             }
         }
     }

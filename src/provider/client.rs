@@ -163,10 +163,6 @@ impl Client {
         Ok(Client { http, net })
     }
 
-    pub fn settings(&self) -> &NetworkSettings {
-        &self.net
-    }
-
     /// Run `req` to its end, reporting progress through `on`.
     pub async fn run(
         &self,

@@ -198,8 +198,6 @@ async fn apply_effects(wb: &mut Workbench, effects: Vec<crate::app::Effect>) -> 
                 UiEffect::ComposerInsert(t) => {
                     wb.view.composer.insert_str(t);
                 }
-                // `update` has already set `state.quit`; the loop ends after this batch.
-                UiEffect::Quit => {}
             }
         }
     }
@@ -261,6 +259,7 @@ where
     B::Error: Send + Sync + 'static,
 {
     let mut stats = LoopStats::default();
+    let frames_before = wb.view.frames;
     #[cfg(unix)]
     let mut term_signal = {
         use tokio::signal::unix::{SignalKind, signal};
@@ -283,7 +282,7 @@ where
         let now = Instant::now();
         if dirty && last_draw.is_none_or(|t| now.duration_since(t) >= FRAME) {
             draw(terminal, wb)?;
-            stats.frames += 1;
+
             last_draw = Some(Instant::now());
             dirty = false;
         }
@@ -337,7 +336,7 @@ where
     for id in wb.state.running() {
         wb.effects.apply(crate::app::Effect::CancelRun(id)).await;
     }
-    stats.frames = stats.frames.max(wb.view.frames);
+    stats.frames = wb.view.frames - frames_before;
     Ok(stats)
 }
 
