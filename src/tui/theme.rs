@@ -80,11 +80,21 @@ impl StyleSpec {
     }
 }
 
+/// A new theme generation: every [`Theme::load`] gets its own.
+fn next_generation() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
 macro_rules! theme {
     ($($field:ident),* $(,)?) => {
         /// Every style the UI uses.
         #[derive(Debug, Clone, PartialEq)]
         pub struct Theme {
+            /// Unique per loaded theme: render caches key on it instead of comparing (or
+            /// cloning) the whole theme. Clones share it, as they are the same theme.
+            pub generation: u64,
             pub name: String,
             /// syntect theme for code blocks.
             pub syntax: String,
@@ -102,7 +112,7 @@ macro_rules! theme {
                         .map_err(|e| format!("styles.{k}: {e}"))
                         .map(|s| s.unwrap_or_default())
                 };
-                Ok(Theme { name, syntax, no_color, $($field: get(stringify!($field))?,)* })
+                Ok(Theme { generation: next_generation(), name, syntax, no_color, $($field: get(stringify!($field))?,)* })
             }
         }
     };
@@ -279,6 +289,14 @@ mod tests {
                 .unwrap_err()
                 .contains("no theme")
         );
+    }
+
+    #[test]
+    fn every_load_is_a_new_generation_and_clones_share_it() {
+        let a = Theme::builtin("dark");
+        let b = Theme::builtin("dark");
+        assert_ne!(a.generation, b.generation);
+        assert_eq!(a.clone().generation, a.generation);
     }
 
     #[test]
