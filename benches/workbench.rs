@@ -20,8 +20,8 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use thinkbench::app::state::State;
 use thinkbench::cli::ConnectArgs;
+use thinkbench::tui::harness::typed;
 use thinkbench::tui::run::{event_loop, prepare};
-use thinkbench::tui::shots::typed;
 
 const BIN: &str = env!("CARGO_BIN_EXE_thinkbench");
 

@@ -1,25 +1,37 @@
 //! From command-line flags and the config file to a live connection: provider, key, model,
 //! HTTP client, and in demo mode the in-process simulator.
 
-use crate::catalog::{Catalog, ModelInfo};
+use std::sync::Arc;
+
+use crate::catalog::Catalog;
 use crate::cli::ConnectArgs;
-use crate::config::{Config, ConfigError, KeySource, ProviderSpec};
+use crate::config::{Config, ConfigError, KeySource, KeyWait, ProviderSpec};
 use crate::provider::client::{ApiKey, Client};
 use crate::provider::dialect::{Dialect, Protocol};
-use crate::provider::plan::Capabilities;
-use crate::provider::request::Target;
+use crate::provider::route::Route;
 use crate::sim::{SimConfig, Simulator};
 
 /// Environment variable that sets the demo simulator's speed in tokens per second
 /// (`0` = as fast as possible).
 pub const DEMO_RATE_ENV: &str = "THINKBENCH_SIM_RATE";
 
+/// How to open a connection.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Opening {
+    /// In demo mode, the simulator's speed in tokens per second (`Some(None)`: as fast as
+    /// possible); `None` reads [`DEMO_RATE_ENV`].
+    pub demo_rate: Option<Option<f64>>,
+    /// How long a key command may take.
+    pub key_wait: KeyWait,
+}
+
 /// Everything needed to send requests.
 pub struct Connection {
     pub spec: ProviderSpec,
     pub key: Option<ApiKey>,
     pub model: String,
-    pub catalog: Catalog,
+    /// The provider as requests see it (with the catalog).
+    pub route: Route,
     pub client: Client,
     /// Why demo mode was chosen, when it was chosen without `--demo`.
     pub notice: Option<String>,
@@ -30,17 +42,17 @@ pub struct Connection {
 impl Connection {
     /// Resolve the provider and key; start the simulator in demo mode.
     pub async fn open(args: &ConnectArgs, config: &Config) -> Result<Connection, ConfigError> {
-        Connection::open_with(args, config, None).await
+        Connection::open_with(args, config, Opening::default()).await
     }
 
-    /// As [`Connection::open`]; in demo mode the simulator streams at `demo_rate` tokens per
-    /// second when given (`Some(None)`: as fast as possible).
+    /// As [`Connection::open`], with the demo speed and key-command time limit of `how`. A key
+    /// command runs on a blocking thread, never on the caller's.
     pub async fn open_with(
         args: &ConnectArgs,
         config: &Config,
-        demo_rate: Option<Option<f64>>,
+        how: Opening,
     ) -> Result<Connection, ConfigError> {
-        let catalog = config.catalog();
+        let catalog = Arc::new(config.catalog());
         let client = Client::new(config.network()).map_err(ConfigError::new)?;
         // Naming a provider, a URL or a key variable means "talk to that": a missing key is
         // then an error, never a quiet switch to the simulator.
@@ -89,7 +101,10 @@ impl Connection {
         };
         let (spec, key, demo) = match spec {
             Some(spec) => {
-                let key = spec.key.read(&spec.name)?;
+                let (source, name) = (spec.key.clone(), spec.name.clone());
+                let key = tokio::task::spawn_blocking(move || source.read(&name, how.key_wait))
+                    .await
+                    .map_err(|e| ConfigError::new(format!("reading the API key failed: {e}")))??;
                 (spec, key, None)
             }
             None => {
@@ -97,7 +112,7 @@ impl Connection {
                     Some(p) => parse_protocol(p)?,
                     None => Protocol::Openai,
                 };
-                let sim = start_demo(catalog.clone(), demo_rate).await?;
+                let sim = start_demo(Catalog::clone(&catalog), how.demo_rate).await?;
                 let base_url = match protocol {
                     Protocol::Dashscope => sim.native_base_url(),
                     _ => sim.openai_base_url(),
@@ -127,11 +142,18 @@ impl Connection {
                 spec.name, spec.name
             )));
         }
+        let route = Route {
+            dialect: spec.dialect,
+            protocol: spec.protocol,
+            base_url: spec.base_url.clone(),
+            think_tags: spec.think_tags,
+            catalog,
+        };
         Ok(Connection {
             spec,
             key,
             model,
-            catalog,
+            route,
             client,
             notice,
             demo,
@@ -140,25 +162,6 @@ impl Connection {
 
     pub fn is_demo(&self) -> bool {
         self.demo.is_some()
-    }
-
-    pub fn model_info(&self, model: &str) -> Option<&ModelInfo> {
-        self.catalog.lookup(model, self.spec.dialect.catalog_host())
-    }
-
-    pub fn capabilities(&self, model: &str) -> Capabilities {
-        Capabilities::of(self.spec.dialect, self.model_info(model))
-    }
-
-    /// Where requests for `model` go.
-    pub fn target(&self, model: &str) -> Target {
-        Target {
-            dialect: self.spec.dialect,
-            protocol: self.spec.protocol,
-            base_url: self.spec.base_url.clone(),
-            native: self.model_info(model).map(|m| m.native).unwrap_or_default(),
-            think_tags: self.spec.think_tags,
-        }
     }
 
     /// A short label for status lines: `modelstudio (Singapore, openai)` or `DEMO`.

@@ -8,7 +8,8 @@
 //! * [`session`] is the conversation: turns, variants, their settings and usage;
 //! * [`app`] is the workbench's state and `update` (no terminal types);
 //! * [`tui`] draws it and runs the event loop;
-//! * [`commands`] are the headless subcommands.
+//! * [`commands`] are the headless subcommands; [`exit`] their exit codes (and the
+//!   workbench's).
 
 pub mod app;
 pub mod catalog;
@@ -16,6 +17,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod connect;
+pub mod exit;
 pub mod logging;
 pub mod provider;
 pub mod session;

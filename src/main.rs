@@ -28,7 +28,7 @@ fn main() -> ExitCode {
         match cli.command {
             Some(Command::Ask(args)) => commands::ask::run(args).await,
             Some(Command::Sim(args)) => commands::sim::run(args).await,
-            Some(Command::Screenshots(args)) => thinkbench::tui::run::screenshots(args).await,
+            Some(Command::Screenshots(args)) => commands::screenshots::run(args).await,
             None => thinkbench::tui::run::run(cli.connect, cli.theme).await,
         }
     });

@@ -1,4 +1,4 @@
-//! Model output is untrusted text. Before any of it reaches a terminal, control characters and
+//! Text for people. Model output is untrusted text. Before any of it reaches a terminal, control characters and
 //! escape sequences are made inert: an ESC becomes the visible `␛`, other C0/C1 controls become
 //! their Unicode "control picture" or `�`. Newlines and tabs survive.
 
@@ -54,6 +54,19 @@ fn clean(text: &str, drop_vs16: bool) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// A count for people: `1234567` → `1,234,567`.
+pub fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -8,9 +8,10 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use thinkbench::app::state::State;
 use thinkbench::cli::ConnectArgs;
+use thinkbench::connect::Opening;
 use thinkbench::sim::{Fault, SimConfig, Simulator};
+use thinkbench::tui::harness::{chars, drive, frame, idle_after, key, typed};
 use thinkbench::tui::run::{Workbench, prepare_with};
-use thinkbench::tui::shots::{chars, drive, frame, idle_after, key, typed};
 use unicode_width::UnicodeWidthStr;
 
 /// The screen as text, one line per row (wide characters take their two columns).
@@ -75,7 +76,7 @@ async fn bench(
         model: Some("qwen3.7-plus".into()),
         ..ConnectArgs::default()
     };
-    let wb = prepare_with(&args, Some("dark"), None)
+    let wb = prepare_with(&args, Some("dark"), Opening::default())
         .await
         .expect("workbench");
     let term = Terminal::new(TestBackend::new(w, h)).unwrap();

@@ -15,14 +15,19 @@ pub enum Action {
     Run { variant: u64, event: RunEvent },
     /// The run that fills `variant` ended.
     RunEnded { variant: u64, outcome: RunOutcome },
-    /// A provider switch finished.
-    ProviderSwitched(Result<ProviderInfo, String>),
+    /// The switch to provider `name` finished.
+    ProviderSwitched {
+        name: String,
+        result: Result<ProviderInfo, String>,
+    },
     /// The models the server lists.
     Models(Result<Vec<String>, String>),
     /// What the renderer measured.
     Viewport(Viewport),
     /// The clock, in Unix milliseconds.
     Tick(u64),
+    /// The terminal went away or the process was asked to stop: end as on quit.
+    Hangup,
 }
 
 /// Something `update` wants done outside the state.
@@ -34,7 +39,8 @@ pub enum Effect {
         request: PreparedRequest,
     },
     CancelRun(u64),
-    /// The message was sent: empty the composer.
+    /// The message was sent: empty the composer. (This and the next two are carried out by
+    /// the terminal side, which owns the editor.)
     ClearComposer,
     /// Insert a line break in the composer.
     ComposerNewline,
@@ -42,8 +48,12 @@ pub enum Effect {
     ComposerInsert(String),
     /// Connect to another provider; answer with [`Action::ProviderSwitched`].
     SwitchProvider(String),
+    /// Stop connecting: its result is not wanted any more.
+    CancelSwitch,
     /// Ask the server for its models; answer with [`Action::Models`].
     FetchModels,
+    /// The app ends: stop background work that is not a run (runs get their own
+    /// [`Effect::CancelRun`]).
     Quit,
 }
 

@@ -1,26 +1,23 @@
 //! Effects: the small layer that turns what `update` asked for into tasks, and their results
 //! back into actions on the bus. It owns the connection (and so the API key).
+//!
+//! Nothing here waits: every effect returns at once, having at most spawned a task. That is
+//! what keeps the UI loop live while a request runs, a key command asks for a passphrase or a
+//! server is slow to list its models.
 
 use std::collections::HashMap;
 
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::ConnectArgs;
-use crate::config::Config;
-use crate::connect::Connection;
+use crate::config::{Config, KeyWait};
+use crate::connect::{Connection, Opening};
 use crate::provider::client::{Failure, RunEnd, RunOutcome};
 
 use super::action::{Action, Effect};
 use super::state::ProviderInfo;
-
-/// Effects for the terminal side (the composer lives there).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UiEffect {
-    ClearComposer,
-    ComposerNewline,
-    ComposerInsert(String),
-}
 
 pub struct Effects {
     conn: Connection,
@@ -28,6 +25,11 @@ pub struct Effects {
     args: ConnectArgs,
     tx: UnboundedSender<Action>,
     runs: HashMap<u64, CancellationToken>,
+    /// The provider switch under way: its name and task.
+    switch: Option<(String, JoinHandle<()>)>,
+    /// Connections opened by switch tasks, handed over when their action is observed.
+    opened: UnboundedReceiver<Connection>,
+    opened_tx: UnboundedSender<Connection>,
 }
 
 impl Effects {
@@ -37,17 +39,22 @@ impl Effects {
         args: ConnectArgs,
         tx: UnboundedSender<Action>,
     ) -> Effects {
+        let (opened_tx, opened) = unbounded_channel();
         Effects {
             conn,
             config,
             args,
             tx,
             runs: HashMap::new(),
+            switch: None,
+            opened,
+            opened_tx,
         }
     }
 
-    /// Carry out `effect`; effects for the terminal are handed back.
-    pub async fn apply(&mut self, effect: Effect) -> Option<UiEffect> {
+    /// Carry out `effect`. The composer's effects belong to the terminal side and are not
+    /// handled here.
+    pub fn apply(&mut self, effect: Effect) {
         match effect {
             Effect::StartRun { variant, request } => {
                 let token = CancellationToken::new();
@@ -76,36 +83,17 @@ impl Effects {
                     };
                     let _ = tx.send(Action::RunEnded { variant, outcome });
                 });
-                None
             }
             Effect::CancelRun(variant) => {
                 if let Some(t) = self.runs.remove(&variant) {
                     t.cancel();
                 }
-                None
             }
-            Effect::SwitchProvider(name) => {
-                // "demo" is the built-in simulator; anything else a provider by name.
-                let demo = name == "demo";
-                let args = ConnectArgs {
-                    provider: (!demo).then_some(name),
-                    base_url: None,
-                    protocol: None,
-                    api_key_env: None,
-                    model: None,
-                    demo,
-                    ..self.args.clone()
-                };
-                let result = match Connection::open(&args, &self.config).await {
-                    Ok(conn) => {
-                        let info = provider_info(&conn);
-                        self.conn = conn;
-                        Ok(info)
-                    }
-                    Err(e) => Err(e.to_string()),
-                };
-                let _ = self.tx.send(Action::ProviderSwitched(result));
-                None
+            Effect::SwitchProvider(name) => self.switch_provider(name),
+            Effect::CancelSwitch => {
+                if let Some((_, task)) = self.switch.take() {
+                    task.abort();
+                }
             }
             Effect::FetchModels => {
                 let client = self.conn.client.clone();
@@ -117,23 +105,81 @@ impl Effects {
                     let r = client.list_models(&base, protocol, key.as_ref()).await;
                     let _ = tx.send(Action::Models(r));
                 });
-                None
             }
-            Effect::ClearComposer => Some(UiEffect::ClearComposer),
-            Effect::ComposerNewline => Some(UiEffect::ComposerNewline),
-            Effect::ComposerInsert(t) => Some(UiEffect::ComposerInsert(t)),
+            Effect::ClearComposer | Effect::ComposerNewline | Effect::ComposerInsert(_) => {}
             Effect::Quit => {
-                for (_, t) in self.runs.drain() {
-                    t.cancel();
+                // Runs were cancelled by their own effects; what is left is a switch.
+                if let Some((_, task)) = self.switch.take() {
+                    task.abort();
                 }
-                None
             }
         }
     }
 
-    /// Forget a finished run.
-    pub fn finished(&mut self, variant: u64) {
-        self.runs.remove(&variant);
+    /// Connect to provider `name` in a task of its own (a key command may take long); the
+    /// result comes back as [`Action::ProviderSwitched`].
+    fn switch_provider(&mut self, name: String) {
+        if let Some((_, old)) = self.switch.take() {
+            old.abort();
+        }
+        // "demo" is the built-in simulator; anything else a provider by name.
+        let demo = name == "demo";
+        let args = ConnectArgs {
+            provider: (!demo).then(|| name.clone()),
+            base_url: None,
+            protocol: None,
+            api_key_env: None,
+            model: None,
+            demo,
+            ..self.args.clone()
+        };
+        let config = self.config.clone();
+        let tx = self.tx.clone();
+        let opened = self.opened_tx.clone();
+        let how = Opening {
+            key_wait: KeyWait::IN_APP,
+            ..Opening::default()
+        };
+        let switched = name.clone();
+        let task = tokio::spawn(async move {
+            let result = match Connection::open_with(&args, &config, how).await {
+                Ok(conn) => {
+                    let info = provider_info(&conn);
+                    // The connection first, so it is there when its action is observed.
+                    let _ = opened.send(conn);
+                    Ok(info)
+                }
+                Err(e) => Err(e.to_string()),
+            };
+            let _ = tx.send(Action::ProviderSwitched {
+                name: switched,
+                result,
+            });
+        });
+        self.switch = Some((name, task));
+    }
+
+    /// Look at an action on its way to `update`: a finished run is forgotten, a finished
+    /// switch hands over its connection.
+    pub fn observe(&mut self, action: &Action) {
+        match action {
+            Action::RunEnded { variant, .. } => {
+                self.runs.remove(variant);
+            }
+            Action::ProviderSwitched { name, result } => {
+                if self.switch.as_ref().is_some_and(|(n, _)| n == name) {
+                    self.switch = None;
+                }
+                // Only the switch asked for last takes effect (`update` agrees: it takes the
+                // result whose name it is waiting for); a cancelled one's connection is dropped.
+                while let Ok(conn) = self.opened.try_recv() {
+                    if result.is_ok() && conn.spec.name == *name {
+                        self.conn = conn;
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -155,10 +201,7 @@ pub fn provider_info(conn: &Connection) -> ProviderInfo {
     ProviderInfo {
         name: conn.spec.name.clone(),
         label: conn.label(),
-        dialect: conn.spec.dialect,
-        protocol: conn.spec.protocol,
-        base_url: conn.spec.base_url.clone(),
-        think_tags: conn.spec.think_tags,
+        route: conn.route.clone(),
         demo: conn.is_demo(),
         default_model: conn.spec.model.clone(),
         unauthorized_hint: conn.spec.unauthorized_hint(),

@@ -5,6 +5,7 @@ pub mod action;
 pub mod effects;
 pub mod input;
 pub mod keymap;
+pub mod search;
 pub mod state;
 pub mod update;
 

@@ -1,13 +1,11 @@
 //! The app's state: plain data, changed only by `update`, read by the renderer.
 
-use crate::catalog::{Catalog, ModelInfo};
-use crate::provider::decode::ThinkTags;
-use crate::provider::dialect::{Dialect, Protocol};
 use crate::provider::plan::{Capabilities, ThinkingSettings};
-use crate::provider::request::Target;
+use crate::provider::route::Route;
 use crate::session::{Conversation, Turn, Variant};
 
 use super::keymap::Keymap;
+use super::search::Search;
 
 /// The panes that can have focus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,15 +36,13 @@ impl Pane {
 }
 
 /// The provider requests go to (the key stays with the effects layer).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProviderInfo {
     pub name: String,
     /// `modelstudio (Singapore, openai)`, `DEMO simulator (openai)`.
     pub label: String,
-    pub dialect: Dialect,
-    pub protocol: Protocol,
-    pub base_url: String,
-    pub think_tags: Option<ThinkTags>,
+    /// How requests are built for it, and what its models can do.
+    pub route: Route,
     pub demo: bool,
     pub default_model: String,
     /// What to tell the user on a 401 (keys are bound to a region, a workspace …).
@@ -63,11 +59,16 @@ pub struct NextSettings {
     pub max_tokens: Option<u32>,
 }
 
-/// Scroll position of a pane: a top line, or following the end.
+/// Scroll position of a pane: a top line, or following the end, or a place in the text to
+/// bring into view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Scroll {
     pub top: usize,
     pub follow: bool,
+    /// Show the line holding this byte of the pane's text near the top (a search match). Only
+    /// the renderer knows which line that is: it reports the line it drew at the top in the
+    /// [`Viewport`], and the next scroll step starts from there.
+    pub reveal: Option<usize>,
 }
 
 impl Default for Scroll {
@@ -75,11 +76,28 @@ impl Default for Scroll {
         Scroll {
             top: 0,
             follow: true,
+            reveal: None,
         }
     }
 }
 
 impl Scroll {
+    /// Bring byte `at` of the text into view.
+    pub fn reveal(at: usize) -> Scroll {
+        Scroll {
+            top: 0,
+            follow: false,
+            reveal: Some(at),
+        }
+    }
+
+    /// Turn a pending reveal into the line the renderer drew it at.
+    pub fn settle(&mut self, drawn_top: usize) {
+        if self.reveal.take().is_some() {
+            self.top = drawn_top;
+        }
+    }
+
     /// The top line to draw for `total` lines in `height` rows.
     pub fn top_for(&self, total: usize, height: usize) -> usize {
         let max = total.saturating_sub(height);
@@ -111,20 +129,10 @@ pub struct Viewport {
     pub conversation_area: (u16, u16, u16, u16),
     pub reasoning_area: (u16, u16, u16, u16),
     pub composer_area: (u16, u16, u16, u16),
-    /// Lines of the reasoning pane where search matches start.
-    pub match_lines: Vec<usize>,
+    /// The line drawn at the top of the reasoning pane.
+    pub reasoning_top: usize,
     /// How far the top popup (help, inspector) can scroll.
     pub overlay_max_scroll: usize,
-}
-
-/// Reasoning search.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Search {
-    pub query: String,
-    /// The query is still being typed.
-    pub editing: bool,
-    /// Index into the viewport's match lines.
-    pub current: usize,
 }
 
 /// An item of the model / provider picker.
@@ -189,7 +197,6 @@ pub struct State {
     pub conversation: Conversation,
     pub next: NextSettings,
     pub provider: ProviderInfo,
-    pub catalog: Catalog,
     pub keymap: Keymap,
     /// Provider names for the picker.
     pub providers: Vec<String>,
@@ -208,12 +215,12 @@ pub struct State {
     /// Wall clock in Unix milliseconds, advanced by ticks.
     pub now_ms: u64,
     pub quit: bool,
-    /// A provider switch is under way.
+    /// A provider switch is under way (its name).
     pub switching: Option<String>,
 }
 
 impl State {
-    pub fn new(provider: ProviderInfo, model: String, catalog: Catalog, keymap: Keymap) -> State {
+    pub fn new(provider: ProviderInfo, model: String, keymap: Keymap) -> State {
         State {
             conversation: Conversation::default(),
             next: NextSettings {
@@ -222,7 +229,6 @@ impl State {
                 max_tokens: None,
             },
             provider,
-            catalog,
             keymap,
             providers: Vec::new(),
             remote_models: Vec::new(),
@@ -241,27 +247,9 @@ impl State {
         }
     }
 
-    pub fn model_info(&self, model: &str) -> Option<&ModelInfo> {
-        self.catalog
-            .lookup(model, self.provider.dialect.catalog_host())
-    }
-
-    pub fn capabilities(&self, model: &str) -> Capabilities {
-        Capabilities::of(self.provider.dialect, self.model_info(model))
-    }
-
+    /// What the next message's model can do on the current provider.
     pub fn next_capabilities(&self) -> Capabilities {
-        self.capabilities(&self.next.model)
-    }
-
-    pub fn target(&self, model: &str) -> Target {
-        Target {
-            dialect: self.provider.dialect,
-            protocol: self.provider.protocol,
-            base_url: self.provider.base_url.clone(),
-            native: self.model_info(model).map(|m| m.native).unwrap_or_default(),
-            think_tags: self.provider.think_tags,
-        }
+        self.provider.route.capabilities(&self.next.model)
     }
 
     /// The index of the selected turn (the latest when following).
@@ -308,8 +296,10 @@ impl State {
     pub fn picker_items(&self, query: &str) -> Vec<PickItem> {
         let q = query.to_lowercase();
         let mut models: Vec<String> = self
+            .provider
+            .route
             .catalog
-            .names_on(self.provider.dialect.catalog_host())
+            .names_on(self.provider.route.dialect.catalog_host())
             .into_iter()
             .map(str::to_string)
             .collect();

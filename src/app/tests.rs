@@ -7,34 +7,42 @@ use serde_json::json;
 use super::action::{Action, Effect, Outcome};
 use super::input::{Input, Key, KeyPress, Mods, MouseInput, MouseKind};
 use super::keymap::Keymap;
-use super::state::{Level, Overlay, Pane, ProviderInfo, State, Viewport};
+use super::state::{Level, Overlay, Pane, ProviderInfo, Scroll, State, Viewport};
 use super::update::update;
 use crate::catalog::Catalog;
 use crate::provider::client::{Failure, RunEnd, RunEvent, RunOutcome, Timings};
 use crate::provider::decode::DecodeInfo;
 use crate::provider::dialect::{Dialect, Protocol};
+use crate::provider::route::Route;
 use crate::provider::{ApiError, FinishReason, StreamEvent, Usage};
 use crate::session::Status;
+use std::sync::Arc;
+
+fn route(dialect: Dialect, protocol: Protocol, base_url: &str) -> Route {
+    Route {
+        dialect,
+        protocol,
+        base_url: base_url.into(),
+        think_tags: None,
+        catalog: Arc::new(Catalog::builtin()),
+    }
+}
 
 fn state() -> State {
     let provider = ProviderInfo {
         name: "demo".into(),
         label: "DEMO".into(),
-        dialect: Dialect::ModelStudio,
-        protocol: Protocol::Openai,
-        base_url: "http://127.0.0.1:9/compatible-mode/v1".into(),
-        think_tags: None,
+        route: route(
+            Dialect::ModelStudio,
+            Protocol::Openai,
+            "http://127.0.0.1:9/compatible-mode/v1",
+        ),
         demo: true,
         default_model: "qwen3.7-plus".into(),
         unauthorized_hint: "keys are bound to a region".into(),
         has_key: true,
     };
-    let mut s = State::new(
-        provider,
-        "qwen3.7-plus".into(),
-        Catalog::builtin(),
-        Keymap::default(),
-    );
+    let mut s = State::new(provider, "qwen3.7-plus".into(), Keymap::default());
     s.providers = vec!["demo".into(), "modelstudio".into()];
     s.viewport = Viewport {
         conversation_lines: 100,
@@ -45,7 +53,7 @@ fn state() -> State {
         conversation_area: (0, 1, 80, 20),
         reasoning_area: (80, 1, 40, 10),
         composer_area: (0, 30, 80, 4),
-        match_lines: vec![],
+        reasoning_top: 0,
         overlay_max_scroll: 3,
     };
     s
@@ -322,7 +330,13 @@ fn model_picker_filters_picks_and_drops_what_the_model_cannot_take() {
             .contains(&Effect::SwitchProvider("modelstudio".into()))
     );
     assert_eq!(s.switching.as_deref(), Some("modelstudio"));
-    update(&mut s, Action::ProviderSwitched(Err("no API key".into())));
+    update(
+        &mut s,
+        Action::ProviderSwitched {
+            name: "modelstudio".into(),
+            result: Err("no API key".into()),
+        },
+    );
     assert!(s.switching.is_none());
     assert_eq!(s.notice.as_ref().unwrap().level, Level::Error);
 }
@@ -525,24 +539,62 @@ fn selecting_messages_shows_their_reasoning() {
 #[test]
 fn search_types_a_query_and_jumps_between_matches() {
     let mut s = state();
+    let (id, _) = send(&mut s, "q");
+    let text = "wait a moment. Wait — no, wait.";
+    stream(&mut s, id, vec![StreamEvent::Reasoning(text.into())]);
     press(&mut s, "ctrl+f");
     assert_eq!(s.focus, Pane::Reasoning);
     typed(&mut s, "wait");
     assert_eq!(s.search.as_ref().unwrap().query, "wait");
-    let vp = Viewport {
-        match_lines: vec![5, 20, 33],
-        ..s.viewport.clone()
-    };
-    update(&mut s, Action::Viewport(vp));
+    assert_eq!(s.search.as_ref().unwrap().matches.len(), 3);
     press(&mut s, "enter");
     assert!(!s.search.as_ref().unwrap().editing);
-    assert_eq!(s.reasoning_scroll.top, 3);
+    assert_eq!(s.reasoning_scroll, Scroll::reveal(0));
     press(&mut s, "n");
-    assert_eq!(s.reasoning_scroll.top, 18);
+    assert_eq!(s.reasoning_scroll, Scroll::reveal(15));
     press(&mut s, "N");
-    assert_eq!(s.reasoning_scroll.top, 3);
+    assert_eq!(s.reasoning_scroll, Scroll::reveal(0));
+    // Scrolling from a match goes on from the line the renderer drew it at.
+    s.focus = Pane::Reasoning;
+    s.viewport.reasoning_top = 12;
+    press(&mut s, "down");
+    assert_eq!(s.reasoning_scroll.top, 13);
+    assert_eq!(s.reasoning_scroll.reveal, None);
     press(&mut s, "esc");
     assert!(s.search.is_none());
+}
+
+#[test]
+fn search_keys_act_on_the_matches_of_the_moment() {
+    let mut s = state();
+    let (id, _) = send(&mut s, "q");
+    stream(&mut s, id, vec![StreamEvent::Reasoning("one apple".into())]);
+    press(&mut s, "ctrl+f");
+    typed(&mut s, "apple");
+    assert_eq!(s.search.as_ref().unwrap().matches, vec![(4, 9)]);
+    // More reasoning streams in while the query is still open: the very next key sees it.
+    stream(
+        &mut s,
+        id,
+        vec![StreamEvent::Reasoning(", two apples".into())],
+    );
+    assert_eq!(s.search.as_ref().unwrap().matches, vec![(4, 9), (15, 20)]);
+    press(&mut s, "enter");
+    press(&mut s, "n");
+    assert_eq!(s.reasoning_scroll, Scroll::reveal(15));
+    // A changed query is searched at once, before any frame is drawn.
+    press(&mut s, "ctrl+f");
+    typed(&mut s, "one");
+    press(&mut s, "enter");
+    assert_eq!(s.search.as_ref().unwrap().matches, vec![(0, 3)]);
+    assert_eq!(s.reasoning_scroll, Scroll::reveal(0));
+    press(&mut s, "n");
+    assert_eq!(s.search.as_ref().unwrap().current, 0, "one match: n stays");
+    // A query with no match says so.
+    press(&mut s, "ctrl+f");
+    typed(&mut s, "pear");
+    press(&mut s, "enter");
+    assert!(s.notice.as_ref().unwrap().text.contains("no match"));
 }
 
 #[test]
@@ -799,16 +851,19 @@ fn switching_provider_and_back_to_the_demo() {
     let ollama = ProviderInfo {
         name: "ollama".into(),
         label: "ollama (ollama)".into(),
-        dialect: Dialect::Ollama,
-        protocol: Protocol::Ollama,
-        base_url: "http://localhost:11434".into(),
-        think_tags: None,
+        route: route(Dialect::Ollama, Protocol::Ollama, "http://localhost:11434"),
         demo: false,
         default_model: "qwen3:8b".into(),
         unauthorized_hint: String::new(),
         has_key: false,
     };
-    let out = update(&mut s, Action::ProviderSwitched(Ok(ollama)));
+    let out = update(
+        &mut s,
+        Action::ProviderSwitched {
+            name: "ollama".into(),
+            result: Ok(ollama),
+        },
+    );
     assert!(out.effects.contains(&Effect::FetchModels));
     assert_eq!(s.provider.name, "ollama");
     assert_eq!(s.next.model, "qwen3:8b", "a model the new provider knows");

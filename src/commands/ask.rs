@@ -6,13 +6,14 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::exit;
 use crate::cli::AskArgs;
 use crate::config::{Config, ConfigError};
 use crate::connect::Connection;
+use crate::exit;
 use crate::provider::client::{Failure, RunEnd, RunEvent, RunOutcome};
-use crate::provider::plan::{self, ThinkingSettings};
-use crate::provider::request::{self, ChatRequest, Message};
+use crate::provider::plan::ThinkingSettings;
+use crate::provider::request::{ChatRequest, Message};
+use crate::provider::route::{Ask, Planned};
 use crate::provider::{StreamEvent, Transcript};
 use crate::text::inert;
 
@@ -67,22 +68,21 @@ async fn ask(args: AskArgs) -> Result<u8, ConfigError> {
         preserve: args.preserve_thinking,
     };
     let model = conn.model.clone();
-    let caps = conn.capabilities(&model);
-    let resolved = plan::resolve(conn.spec.dialect, &model, &caps, &settings)
-        .map_err(|e| ConfigError::new(e.to_string()))?;
     let mut messages = Vec::new();
     if let Some(s) = &args.system {
         messages.push(Message::system(s.clone()));
     }
     messages.push(Message::user(prompt));
-    let chat = ChatRequest {
-        model: model.clone(),
-        messages,
-        thinking: resolved,
+    let ask = Ask {
+        model: &model,
+        settings: &settings,
         max_tokens: args.max_tokens,
         temperature: args.temperature,
     };
-    let prepared = request::prepare(&conn.target(&model), &chat);
+    let Planned { chat, prepared, .. } = conn
+        .route
+        .plan(ask, messages)
+        .map_err(|e| ConfigError::new(e.to_string()))?;
 
     let cancel = CancellationToken::new();
     let ctrl_c = cancel.clone();
@@ -293,7 +293,7 @@ fn json_result(
         }),
         RunEnd::Complete => Value::Null,
     };
-    let cost = match (conn.model_info(model).and_then(|m| m.price), &t.usage) {
+    let cost = match (conn.route.model_info(model).and_then(|m| m.price), &t.usage) {
         (Some(p), Some(u)) => match (u.input_tokens, u.output_tokens) {
             (Some(i), Some(o)) => {
                 {

@@ -1,7 +1,7 @@
 //! `thinkbench sim`: the built-in Model Studio simulator as a standalone server.
 
-use super::exit;
 use crate::cli::SimArgs;
+use crate::exit;
 use crate::sim::{Fault, SimConfig, Simulator};
 
 pub async fn run(args: SimArgs) -> u8 {

@@ -4,6 +4,7 @@
 //! a missing default file is not an error, a missing `--config FILE` is. Unknown keys are
 //! errors, so a typo is reported instead of silently ignored.
 
+pub mod key;
 pub mod paths;
 pub mod presets;
 
@@ -14,9 +15,10 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::catalog::{Catalog, ModelInfo};
-use crate::provider::client::{ApiKey, NetworkSettings};
+use crate::provider::client::NetworkSettings;
 use crate::provider::decode::ThinkTags;
 use crate::provider::dialect::{Dialect, Protocol};
+pub use key::{KeySource, KeyWait};
 use presets::{Preset, Region};
 
 /// A problem with the configuration or the command line: exit code 2.
@@ -231,77 +233,6 @@ fn preset_names() -> String {
         .map(|p| p.name)
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// Where the API key comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct KeySource {
-    pub env: Option<String>,
-    pub cmd: Option<String>,
-    /// The server refuses requests without a key.
-    pub required: bool,
-}
-
-impl KeySource {
-    /// Whether a key is configured (the variable is set and non-empty, or a command is given).
-    pub fn configured(&self) -> bool {
-        self.cmd.is_some() || self.env_value().is_some()
-    }
-
-    fn env_value(&self) -> Option<String> {
-        let v = std::env::var(self.env.as_ref()?).ok()?;
-        let v = v.trim().to_string();
-        (!v.is_empty()).then_some(v)
-    }
-
-    /// Read the key: the environment variable first, then the key command.
-    pub fn read(&self, provider: &str) -> Result<Option<ApiKey>, ConfigError> {
-        if let Some(v) = self.env_value() {
-            return Ok(Some(ApiKey::new(v)));
-        }
-        if let Some(cmd) = &self.cmd {
-            return run_key_cmd(provider, cmd).map(Some);
-        }
-        if self.required {
-            let how = match &self.env {
-                Some(var) => format!("set {var}"),
-                None => "set api_key_env".to_string(),
-            };
-            return Err(ConfigError::new(format!(
-                "no API key for provider \"{provider}\": {how}, or set api_key_cmd under [providers.{provider}] in the config file; or run with --demo to use the built-in simulator"
-            )));
-        }
-        Ok(None)
-    }
-}
-
-/// Run `api_key_cmd` through the shell and take its first line. Its output is never shown.
-fn run_key_cmd(provider: &str, cmd: &str) -> Result<ApiKey, ConfigError> {
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(cmd)
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .map_err(|e| {
-            ConfigError::new(format!(
-                "api_key_cmd for provider \"{provider}\" could not be started: {e}"
-            ))
-        })?;
-    if !out.status.success() {
-        return Err(ConfigError::new(format!(
-            "api_key_cmd for provider \"{provider}\" failed ({}); run it yourself to see why",
-            out.status
-        )));
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let key = text.lines().next().unwrap_or("").trim();
-    if key.is_empty() {
-        return Err(ConfigError::new(format!(
-            "api_key_cmd for provider \"{provider}\" printed no key"
-        )));
-    }
-    Ok(ApiKey::new(key))
 }
 
 /// A provider, resolved: everything needed to build and send requests.

@@ -9,6 +9,7 @@ pub mod decode;
 pub mod dialect;
 pub mod plan;
 pub mod request;
+pub mod route;
 pub mod transcript;
 
 use serde::{Deserialize, Serialize};

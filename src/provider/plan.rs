@@ -78,6 +78,26 @@ impl Capabilities {
         }
     }
 
+    /// `settings` with what this model cannot take left out: no switch where thinking is
+    /// locked, a budget only while thinking and where supported, preserve only where
+    /// supported. (A message's settings can then always be sent; [`resolve`] is strict.)
+    pub fn applicable(&self, settings: &ThinkingSettings) -> ThinkingSettings {
+        let mut s = settings.clone();
+        if matches!(
+            self.switch,
+            Switch::AlwaysOn | Switch::AlwaysOff | Switch::Unavailable
+        ) {
+            s.thinking = None;
+        }
+        if !self.budget || self.thinks(&s) == Some(false) {
+            s.budget = None;
+        }
+        if !self.preserve {
+            s.preserve = false;
+        }
+        s
+    }
+
     /// Whether the model will think with these settings, where that can be known.
     pub fn thinks(&self, settings: &ThinkingSettings) -> Option<bool> {
         match self.switch {

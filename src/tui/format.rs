@@ -2,7 +2,7 @@
 
 use crate::session::{Status, Variant};
 
-pub use crate::app::update::group;
+pub use crate::text::group;
 
 /// `0.4 s`, `12 s`, `2 m 05 s`.
 pub fn secs(ms: u64) -> String {

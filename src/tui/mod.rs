@@ -1,13 +1,14 @@
-//! The terminal UI: event loop, panes, widgets, markdown, themes, screenshots.
+//! The terminal UI: event loop, terminal guard, the screen and its panes, Markdown, wrapping,
+//! themes, screenshots as SVG, and a harness that drives it all without a terminal.
 
 pub mod convert;
 pub mod format;
+pub mod harness;
 pub mod highlight;
 pub mod markdown;
 pub mod panes;
 pub mod run;
 pub mod screenshot;
-pub mod shots;
 pub mod terminal;
 pub mod theme;
 pub mod view;

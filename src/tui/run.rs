@@ -1,7 +1,8 @@
 //! The event loop: one `tokio::select!` over terminal input, the bus of app actions (stream
-//! chunks, finished runs, background results) and a frame deadline. State changes only in
-//! `update`; the screen is drawn only when something changed, at most once per frame
-//! interval, inside a synchronized update. Nothing changes → no wake-ups → no CPU.
+//! chunks, finished runs, background results) and a frame deadline. The select is the only
+//! place the loop waits: state changes only in `update`, effects only spawn, and the screen is
+//! drawn only when something changed, at most once per frame interval, inside a synchronized
+//! update. Nothing changes → no wake-ups → no CPU.
 
 use std::io::{self, Write};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -17,21 +18,23 @@ use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use super::convert;
 use super::terminal::TerminalGuard;
 use super::theme::Theme;
-use super::view::{self, View};
-use crate::app::effects::{Effects, UiEffect, provider_info};
+use super::view::View;
+use crate::app::effects::{Effects, provider_info};
 use crate::app::input::Input;
 use crate::app::keymap::Keymap;
-use crate::app::state::{Pane, State};
-use crate::app::{Action, update};
-use crate::cli::{ConnectArgs, ScreenshotArgs};
-use crate::commands::exit;
+use crate::app::state::{Level, Notice, Pane, State};
+use crate::app::{Action, Effect, update};
+use crate::cli::ConnectArgs;
 use crate::config::{Config, ConfigError, paths};
-use crate::connect::Connection;
+use crate::connect::{Connection, Opening};
+use crate::exit;
 
 /// At most this many frames per second.
 pub const FRAME: Duration = Duration::from_millis(16);
 /// While something runs (live timers, spinner), redraw at least this often.
 const LIVE_TICK: Duration = Duration::from_millis(100);
+/// Actions taken off the bus per wake-up, at most.
+const BATCH: usize = 4096;
 
 pub fn now_ms() -> u64 {
     SystemTime::now()
@@ -49,16 +52,17 @@ pub struct Workbench {
 }
 
 /// Load config, theme and keys, and connect. Errors here are usage errors (exit 2), reported
-/// before the terminal is touched.
+/// before the terminal is touched; a key command runs here too, so a prompt it shows can use
+/// the terminal.
 pub async fn prepare(args: &ConnectArgs, theme: Option<&str>) -> Result<Workbench, ConfigError> {
-    prepare_with(args, theme, None).await
+    prepare_with(args, theme, Opening::default()).await
 }
 
-/// As [`prepare`], with the demo simulator's rate set (see [`Connection::open_with`]).
+/// As [`prepare`], opening the connection as `how` says (see [`Connection::open_with`]).
 pub async fn prepare_with(
     args: &ConnectArgs,
     theme: Option<&str>,
-    demo_rate: Option<Option<f64>>,
+    how: Opening,
 ) -> Result<Workbench, ConfigError> {
     let config = Config::load(args.config.as_deref())?;
     let keymap = Keymap::with_overrides(&config.keys).map_err(|e| {
@@ -74,21 +78,18 @@ pub async fn prepare_with(
         .unwrap_or_else(|| super::theme::DEFAULT.to_string());
     let theme = Theme::load(&theme_name, paths::themes_dir().as_deref(), no_color)
         .map_err(ConfigError::new)?;
-    let conn = Connection::open_with(args, &config, demo_rate).await?;
+    let conn = Connection::open_with(args, &config, how).await?;
     let (tx, rx) = unbounded_channel();
-    let info = provider_info(&conn);
-    let model = conn.model.clone();
-    let catalog = conn.catalog.clone();
-    let mut state = State::new(info, model, catalog, keymap);
+    let mut state = State::new(provider_info(&conn), conn.model.clone(), keymap);
     state.providers = config.provider_names();
     if conn.is_demo() && !state.providers.contains(&"demo".to_string()) {
         state.providers.insert(0, "demo".into());
     }
     state.now_ms = now_ms();
     if let Some(n) = &conn.notice {
-        state.notice = Some(crate::app::state::Notice {
+        state.notice = Some(Notice {
             text: n.clone(),
-            level: crate::app::state::Level::Warn,
+            level: Level::Warn,
             until_ms: state.now_ms + 8_000,
         });
     }
@@ -114,7 +115,7 @@ pub async fn run(args: ConnectArgs, theme: Option<String>) -> u8 {
             return exit::USAGE;
         }
     };
-    let _ = crate::logging::init();
+    let _log = crate::logging::init();
     let mut guard = match TerminalGuard::enter() {
         Ok(g) => g,
         Err(e) => {
@@ -132,7 +133,7 @@ pub async fn run(args: ConnectArgs, theme: Option<String>) -> u8 {
         Ok(_) => exit::OK,
         Err(e) => {
             eprintln!("thinkbench: terminal error: {e}");
-            1
+            exit::FAILURE
         }
     }
 }
@@ -176,7 +177,7 @@ where
     terminal.backend_mut().begin_frame()?;
     let mut measured = None;
     terminal
-        .draw(|f| measured = Some(view::render(f, &wb.state, &mut wb.view)))
+        .draw(|f| measured = Some(wb.view.render(f, &wb.state)))
         .map_err(io::Error::other)?;
     terminal.backend_mut().end_frame()?;
     if let Some(vp) = measured
@@ -187,50 +188,57 @@ where
     Ok(())
 }
 
-async fn apply_effects(wb: &mut Workbench, effects: Vec<crate::app::Effect>) -> bool {
-    let mut dirty = false;
+/// Carry out effects: the composer's here (the view owns the editor), the rest by the effects
+/// layer. Neither waits.
+fn apply(wb: &mut Workbench, effects: Vec<Effect>) {
     for e in effects {
-        if let Some(ui) = wb.effects.apply(e).await {
-            dirty = true;
-            match ui {
-                UiEffect::ClearComposer => wb.view.clear_composer(),
-                UiEffect::ComposerNewline => wb.view.composer.insert_newline(),
-                UiEffect::ComposerInsert(t) => {
-                    wb.view.composer.insert_str(t);
-                }
-            }
+        match e {
+            Effect::ClearComposer => wb.view.composer.clear(),
+            Effect::ComposerNewline => wb.view.composer.newline(),
+            Effect::ComposerInsert(t) => wb.view.composer.insert(&t),
+            other => wb.effects.apply(other),
         }
     }
-    dirty
 }
 
-async fn terminal_event(wb: &mut Workbench, event: Event) -> bool {
+/// A key, a paste, the mouse or a resize. Returns whether the screen changed.
+fn terminal_event(wb: &mut Workbench, event: Event) -> bool {
     if let Event::Resize(..) = event {
         return true;
     }
-    // The clock first: notices and timers started by this key must not be dated to the
-    // last wake-up, which may be long ago.
-    update(&mut wb.state, Action::Tick(now_ms()));
     let Some(input) = convert::input(&event) else {
         return false;
     };
-    let composer = wb.view.composer_text();
-    let out = update(
-        &mut wb.state,
-        Action::Input {
-            input: input.clone(),
-            composer,
-        },
-    );
-    let mut dirty = out.dirty;
+    let composer = wb.view.composer.text();
+    let key_for_editor = match (&input, &event) {
+        (Input::Key(_), Event::Key(k)) => Some(*k),
+        _ => None,
+    };
+    let out = update(&mut wb.state, Action::Input { input, composer });
+    let mut dirty = out.dirty || !out.effects.is_empty();
     if !out.consumed
         && wb.state.focus == Pane::Composer
-        && let (Input::Key(_), Event::Key(k)) = (&input, &event)
+        && let Some(k) = key_for_editor
     {
-        wb.view.composer.input(*k);
+        wb.view.composer.input(k);
         dirty = true;
     }
-    apply_effects(wb, out.effects).await || dirty
+    apply(wb, out.effects);
+    dirty
+}
+
+/// Everything queued on the bus, in order. Returns whether the screen changed.
+fn bus_actions(wb: &mut Workbench, batch: &mut Vec<Action>) -> bool {
+    let mut dirty = false;
+    let mut effects = Vec::new();
+    for action in batch.drain(..) {
+        wb.effects.observe(&action);
+        let out = update(&mut wb.state, action);
+        dirty |= out.dirty;
+        effects.extend(out.effects);
+    }
+    apply(wb, effects);
+    dirty
 }
 
 #[cfg(unix)]
@@ -248,6 +256,17 @@ async fn terminated(_: &mut Option<()>) {
     std::future::pending().await
 }
 
+/// What woke the loop.
+enum Wake {
+    Terminal(Event),
+    /// Actions are waiting in the batch.
+    Bus,
+    /// The frame deadline.
+    Timer,
+    /// Input ended, the bus closed, or the process was told to stop.
+    Hangup,
+}
+
 /// Run until the user quits (or `stop_when` says so, or input ends).
 pub async fn event_loop<B: Surface>(
     terminal: &mut Terminal<B>,
@@ -261,28 +280,23 @@ where
     let mut stats = LoopStats::default();
     let frames_before = wb.view.frames;
     #[cfg(unix)]
-    let mut term_signal = {
+    let (mut term_signal, mut hup_signal) = {
         use tokio::signal::unix::{SignalKind, signal};
-        signal(SignalKind::terminate()).ok()
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::hangup()).ok(),
+        )
     };
     #[cfg(not(unix))]
-    let mut term_signal: Option<()> = None;
-    #[cfg(unix)]
-    let mut hup_signal = {
-        use tokio::signal::unix::{SignalKind, signal};
-        signal(SignalKind::hangup()).ok()
-    };
-    #[cfg(not(unix))]
-    let mut hup_signal: Option<()> = None;
+    let (mut term_signal, mut hup_signal): (Option<()>, Option<()>) = (None, None);
 
-    let mut batch = Vec::with_capacity(1024);
+    let mut batch = Vec::with_capacity(BATCH);
     let mut dirty = true;
     let mut last_draw: Option<Instant> = None;
     loop {
         let now = Instant::now();
         if dirty && last_draw.is_none_or(|t| now.duration_since(t) >= FRAME) {
             draw(terminal, wb)?;
-
             last_draw = Some(Instant::now());
             dirty = false;
         }
@@ -298,60 +312,39 @@ where
         } else {
             now + Duration::from_secs(3600)
         };
-        tokio::select! {
+        let wake = tokio::select! {
             biased;
             ev = events.next() => match ev {
-                Some(Ok(ev)) => {
-                    stats.actions += 1;
-                    dirty |= terminal_event(wb, ev).await;
-                }
+                Some(Ok(ev)) => Wake::Terminal(ev),
                 Some(Err(e)) => return Err(e),
-                None => break,
+                None => Wake::Hangup,
             },
-            n = wb.rx.recv_many(&mut batch, 4096) => {
-                if n == 0 {
-                    break;
-                }
-                                stats.actions += n as u64;
-                update(&mut wb.state, Action::Tick(now_ms()));
-                let mut effects = Vec::new();
-                for action in batch.drain(..) {
-                    if let Action::RunEnded { variant, .. } = &action {
-                        wb.effects.finished(*variant);
-                    }
-                    let out = update(&mut wb.state, action);
-                    dirty |= out.dirty;
-                    effects.extend(out.effects);
-                }
-                dirty |= apply_effects(wb, effects).await;
+            n = wb.rx.recv_many(&mut batch, BATCH) => {
+                stats.actions += n as u64;
+                if n == 0 { Wake::Hangup } else { Wake::Bus }
             }
-            _ = tokio::time::sleep_until(deadline.into()) => {}
-            _ = terminated(&mut term_signal) => break,
-            _ = terminated(&mut hup_signal) => break,
-        }
+            _ = tokio::time::sleep_until(deadline.into()) => Wake::Timer,
+            _ = terminated(&mut term_signal) => Wake::Hangup,
+            _ = terminated(&mut hup_signal) => Wake::Hangup,
+        };
         stats.wakeups += 1;
+        // The clock, once per wake-up and before what woke us: notices and timers started by
+        // a key must not be dated to the last wake-up, which may be long ago.
         dirty |= update(&mut wb.state, Action::Tick(now_ms())).dirty;
-    }
-    // Cancel whatever still runs.
-    for id in wb.state.running() {
-        wb.effects.apply(crate::app::Effect::CancelRun(id)).await;
+        dirty |= match wake {
+            Wake::Terminal(ev) => {
+                stats.actions += 1;
+                terminal_event(wb, ev)
+            }
+            Wake::Bus => bus_actions(wb, &mut batch),
+            Wake::Timer => false,
+            Wake::Hangup => {
+                let out = update(&mut wb.state, Action::Hangup);
+                apply(wb, out.effects);
+                break;
+            }
+        };
     }
     stats.frames = wb.view.frames - frames_before;
     Ok(stats)
-}
-
-/// `thinkbench screenshots`: render the README screenshots from the real render code.
-pub async fn screenshots(args: ScreenshotArgs) -> u8 {
-    match super::shots::write_all(&args).await {
-        Ok(files) => {
-            for f in files {
-                println!("{}", f.display());
-            }
-            exit::OK
-        }
-        Err(e) => {
-            eprintln!("thinkbench screenshots: {e}");
-            1
-        }
-    }
 }

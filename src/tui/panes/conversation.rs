@@ -1,20 +1,42 @@
 //! The conversation: prompts and answers (Markdown), each answer with a header that shows
 //! the settings it was sent with and what it cost.
+//!
+//! Only what is visible is laid out. Each turn's lines are cached for (width, theme, shown
+//! variant); a settled turn is laid out again only when one of those changes, a streaming one
+//! every frame while it is on screen. A turn not laid out at the current width (after a
+//! resize, or never seen) counts with an estimate of its height until it scrolls into view, so
+//! a resize re-renders one screenful, not the whole history.
+
+use std::collections::HashMap;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::{draw_line, fill_row, pack, spinner, wrapped_lines};
+use super::{Ctx, draw_line, fill_row, pack, pane_block, spinner, wrapped_lines};
 use crate::app::keymap::Command;
-use crate::app::state::State;
-use crate::session::{BudgetTrouble, Status, Turn, Variant};
+use crate::app::state::Scroll;
+use crate::provider::route::Route;
+use crate::session::{BudgetTrouble, Conversation, Status, Turn, Variant};
 use crate::tui::format::{self, group};
 use crate::tui::markdown::MarkdownView;
 use crate::tui::theme::Theme;
-use crate::tui::view::{TurnCache, TurnKey, View, pane_block};
+
+/// What the pane shows.
+pub struct ConversationView<'a> {
+    pub conversation: &'a Conversation,
+    /// The highlighted turn.
+    pub selected: Option<usize>,
+    pub scroll: Scroll,
+    pub focused: bool,
+    /// What the answers' models can do (for the retry hints).
+    pub route: &'a Route,
+    /// Demo mode (the welcome text says so).
+    pub demo: bool,
+}
 
 /// What the pane measured.
+#[derive(Debug, Clone, Default)]
 pub struct Measured {
     pub total: usize,
     pub height: usize,
@@ -25,78 +47,285 @@ pub struct Measured {
 /// Indentation of message bodies.
 const INDENT: u16 = 2;
 
-/// One run of lines in the pane; the lines live in the view's caches.
-enum Seg {
-    Blank,
-    /// `▌ You  #n` (selectable).
-    You,
-    Prompt,
-    /// The answer's header (selectable).
-    Header,
-    Answer(u64),
-    Notes,
-}
-
-fn seg_len(seg: &Seg, cache: Option<&TurnCache>, view: &View) -> usize {
-    match seg {
-        Seg::Blank | Seg::You => 1,
-        Seg::Prompt => cache.map_or(0, |c| c.prompt.len()),
-        Seg::Header => cache.map_or(0, |c| c.header.len()),
-        Seg::Notes => cache.map_or(0, |c| c.notes.len()),
-        Seg::Answer(id) => view.answers.get(id).map_or(0, MarkdownView::cached_len),
-    }
-}
-
-/// Bring the cached lines of turn `i` up to date. A settled turn (its shown answer is not
-/// running) is rebuilt only when the width, the theme or the shown variant changes; a
-/// running one every frame (its header has live timers).
-fn refresh_turn(
-    i: usize,
-    turn: &Turn,
-    state: &State,
-    view: &mut View,
-    full_width: u16,
+/// What the cached lines of a turn were built for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TurnKey {
     width: u16,
-) {
-    let v = turn.active();
-    let key = TurnKey {
-        width: full_width,
-        theme: view.theme.name.clone(),
-        variant: v.map(|v| v.id),
-        variants: turn.variants.len(),
-        settled: v.is_none_or(|v| !v.status.is_running()),
-        total_ms: v.and_then(|v| v.timings.total),
-    };
-    let cache = view.turns.get(&turn.id);
-    if cache.is_some_and(|c| c.key == key && key.settled) {
-        return;
+    theme: u64,
+    /// The variant shown, and how many there are (the header says "variant 2/3").
+    variant: Option<u64>,
+    variants: usize,
+    /// The shown variant is not running: its lines no longer change…
+    settled: bool,
+    /// …except when its final figures arrive after it stopped (a cancelled run reports its
+    /// timings later).
+    total_ms: Option<u64>,
+}
+
+impl TurnKey {
+    fn of(turn: &Turn, width: u16, theme: u64) -> TurnKey {
+        let v = turn.active();
+        TurnKey {
+            width,
+            theme,
+            variant: v.map(|v| v.id),
+            variants: turn.variants.len(),
+            settled: v.is_none_or(|v| !v.status.is_running()),
+            total_ms: v.and_then(|v| v.timings.total),
+        }
     }
-    let theme = &view.theme;
-    let prompt = match cache {
-        Some(c) if c.key.width == key.width && c.key.theme == key.theme => c.prompt.clone(),
-        _ => wrapped_lines(&turn.prompt, width, theme.text),
-    };
-    let you = Line::from(vec![
-        Span::styled("▌ You", theme.user),
-        Span::styled(format!("  #{}", i + 1), theme.meta),
-    ]);
-    let (header, notes) = match v {
-        Some(v) => (
-            header_lines(v, turn, state.now_ms, full_width, theme),
-            body_notes(v, state, view, width),
-        ),
-        None => (Vec::new(), Vec::new()),
-    };
-    view.turns.insert(
-        turn.id,
-        TurnCache {
+}
+
+/// The laid-out lines of one turn: `▌ You`, the prompt, a blank, then (with an answer) its
+/// header, the answer's Markdown (kept in the pane's answer views) and notes, and a blank.
+struct TurnCache {
+    key: TurnKey,
+    you: Line<'static>,
+    prompt: Vec<Line<'static>>,
+    header: Vec<Line<'static>>,
+    notes: Vec<Line<'static>>,
+    /// The answer's lines when laid out; `None` without an answer.
+    answer: Option<(u64, usize)>,
+}
+
+impl TurnCache {
+    fn height(&self) -> usize {
+        let reply = self
+            .answer
+            .map_or(0, |(_, n)| self.header.len() + n + self.notes.len());
+        1 + self.prompt.len() + 1 + reply + 1
+    }
+}
+
+/// One row of a turn.
+enum Row<'a> {
+    Blank,
+    /// `▌ You` and header lines: highlighted when the turn is selected.
+    Head(&'a Line<'static>),
+    Body(&'a Line<'static>),
+}
+
+/// The conversation pane.
+#[derive(Default)]
+pub struct ConversationPane {
+    /// Per turn id.
+    turns: HashMap<u64, TurnCache>,
+    /// Per variant id.
+    answers: HashMap<u64, MarkdownView>,
+    /// Turns laid out in the last frame (for tests of what is done per frame).
+    #[cfg(test)]
+    pub laid_out: usize,
+}
+
+impl ConversationPane {
+    pub fn render(
+        &mut self,
+        frame: &mut Frame,
+        area: Rect,
+        ctx: &Ctx,
+        view: ConversationView<'_>,
+    ) -> Measured {
+        let theme = ctx.theme;
+        let turns = &view.conversation.turns;
+        let n = turns.len();
+        let title = Line::from(vec![
+            Span::raw(" Conversation "),
+            Span::styled(
+                if n == 0 {
+                    String::new()
+                } else {
+                    format!("· {n} message{} ", if n == 1 { "" } else { "s" })
+                },
+                theme.meta,
+            ),
+        ]);
+        let block = pane_block(theme, title, view.focused);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let height = inner.height as usize;
+        if n == 0 {
+            draw_empty(frame, inner, ctx, view.demo);
+            return Measured {
+                height,
+                inner,
+                ..Measured::default()
+            };
+        }
+        #[cfg(test)]
+        {
+            self.laid_out = 0;
+        }
+
+        // Heights: exact for turns laid out for this frame's key, estimated for the rest.
+        let keys: Vec<TurnKey> = turns
+            .iter()
+            .map(|t| TurnKey::of(t, inner.width, theme.generation))
+            .collect();
+        let mut exact: Vec<bool> = turns
+            .iter()
+            .zip(&keys)
+            .map(|(t, k)| k.settled && self.turns.get(&t.id).is_some_and(|c| c.key == *k))
+            .collect();
+        let mut heights: Vec<usize> = turns
+            .iter()
+            .zip(&exact)
+            .map(|(t, &ok)| match self.turns.get(&t.id) {
+                Some(c) if ok => c.height(),
+                Some(c) => reflowed(c.height(), c.key.width, inner.width),
+                None => estimate(t, inner.width),
+            })
+            .collect();
+
+        // Lay out the turns in view until nothing in view is stale. Each pass lays out at
+        // least one turn, and only turns on screen.
+        let mut starts = Vec::with_capacity(n);
+        let (mut total, mut top);
+        loop {
+            starts.clear();
+            total = 0;
+            for h in &heights {
+                starts.push(total);
+                total += h;
+            }
+            top = view.scroll.top_for(total, height);
+            let stale: Vec<usize> = (0..n)
+                .filter(|&i| !exact[i] && starts[i] < top + height && starts[i] + heights[i] > top)
+                .collect();
+            if stale.is_empty() {
+                break;
+            }
+            for i in stale {
+                heights[i] = self.lay_out(i, &turns[i], keys[i], ctx, view.route);
+                exact[i] = true;
+            }
+        }
+
+        let buf = frame.buffer_mut();
+        for (i, turn) in turns.iter().enumerate() {
+            let (start, end) = (starts[i], starts[i] + heights[i]);
+            if end <= top || start >= top + height {
+                continue;
+            }
+            let Some(cache) = self.turns.get(&turn.id) else {
+                continue;
+            };
+            let highlight = view.selected == Some(i) && n > 1;
+            for k in top.saturating_sub(start)..(top + height - start).min(heights[i]) {
+                let y = (start + k - top) as u16;
+                match row(cache, &self.answers, k) {
+                    Row::Blank => {}
+                    Row::Head(l) => {
+                        if highlight {
+                            fill_row(buf, inner, y, theme.selected);
+                        }
+                        draw_line(buf, inner, y, 0, l);
+                    }
+                    Row::Body(l) => draw_line(buf, inner, y, INDENT, l),
+                }
+            }
+        }
+        Measured {
+            total,
+            height,
+            turn_starts: starts,
+            inner,
+        }
+    }
+
+    /// Bring the cached lines of turn `i` up to date for `key`; returns its height.
+    fn lay_out(&mut self, i: usize, turn: &Turn, key: TurnKey, ctx: &Ctx, route: &Route) -> usize {
+        #[cfg(test)]
+        {
+            self.laid_out += 1;
+        }
+        let theme = ctx.theme;
+        let width = key.width.saturating_sub(INDENT).max(1);
+        let old = self.turns.remove(&turn.id);
+        let prompt = match old {
+            Some(c) if c.key.width == key.width && c.key.theme == key.theme => c.prompt,
+            _ => wrapped_lines(&turn.prompt, width, theme.text),
+        };
+        let you = Line::from(vec![
+            Span::styled("▌ You", theme.user),
+            Span::styled(format!("  #{}", i + 1), theme.meta),
+        ]);
+        let (header, notes, answer) = match turn.active() {
+            Some(v) => {
+                let md = self.answers.entry(v.id).or_default();
+                let lines = md.lines(&v.reply.answer, width, theme).len();
+                (
+                    header_lines(v, turn, ctx.now_ms, key.width, theme),
+                    body_notes(v, ctx, route, width),
+                    Some((v.id, lines)),
+                )
+            }
+            None => (Vec::new(), Vec::new(), None),
+        };
+        let cache = TurnCache {
             key,
             you,
             prompt,
             header,
             notes,
-        },
-    );
+            answer,
+        };
+        let h = cache.height();
+        self.turns.insert(turn.id, cache);
+        h
+    }
+}
+
+/// Row `k` of a laid-out turn.
+fn row<'a>(c: &'a TurnCache, answers: &'a HashMap<u64, MarkdownView>, k: usize) -> Row<'a> {
+    let mut k = k;
+    if k == 0 {
+        return Row::Head(&c.you);
+    }
+    k -= 1;
+    if k < c.prompt.len() {
+        return Row::Body(&c.prompt[k]);
+    }
+    k -= c.prompt.len();
+    if k == 0 {
+        return Row::Blank;
+    }
+    k -= 1;
+    let Some((id, answer_len)) = c.answer else {
+        return Row::Blank;
+    };
+    if k < c.header.len() {
+        return Row::Head(&c.header[k]);
+    }
+    k -= c.header.len();
+    if k < answer_len {
+        return match answers.get(&id).and_then(|md| md.cached_line(k)) {
+            Some(l) => Row::Body(l),
+            None => Row::Blank,
+        };
+    }
+    k -= answer_len;
+    match c.notes.get(k) {
+        Some(l) => Row::Body(l),
+        None => Row::Blank,
+    }
+}
+
+/// A height laid out at `from` columns, as it may be at `to` columns.
+fn reflowed(height: usize, from: u16, to: u16) -> usize {
+    if from == to || to == 0 {
+        return height;
+    }
+    (height * from as usize).div_ceil(to as usize).max(4)
+}
+
+/// A rough height for a turn never laid out: its text as if it were one paragraph.
+fn estimate(turn: &Turn, width: u16) -> usize {
+    let w = (width.saturating_sub(INDENT) as usize).max(1);
+    let prompt = turn.prompt.len().div_ceil(w).max(1);
+    let answer = turn
+        .active()
+        .map_or(0, |v| 1 + v.reply.answer.len().div_ceil(w));
+    3 + prompt + answer
 }
 
 fn header_lines(
@@ -151,8 +380,8 @@ fn header_lines(
     pack(parts, Span::styled(" · ", theme.meta), width, 2)
 }
 
-fn body_notes(v: &Variant, state: &State, view: &View, width: u16) -> Vec<Line<'static>> {
-    let theme = &view.theme;
+fn body_notes(v: &Variant, ctx: &Ctx, route: &Route, width: u16) -> Vec<Line<'static>> {
+    let theme = ctx.theme;
     let mut out = Vec::new();
     let wrap_styled = |text: &str, style, out: &mut Vec<Line<'static>>| {
         out.extend(wrapped_lines(text, width, style));
@@ -205,15 +434,15 @@ fn body_notes(v: &Variant, state: &State, view: &View, width: u16) -> Vec<Line<'
         _ => {}
     }
     if let Some(trouble) = v.budget_trouble() {
-        let k5 = state.keymap.hint(Command::RetryBiggerBudget);
-        let k6 = state.keymap.hint(Command::RetryWithoutThinking);
+        let k5 = ctx.keymap.hint(Command::RetryBiggerBudget);
+        let k6 = ctx.keymap.hint(Command::RetryWithoutThinking);
         let text = match trouble {
             BudgetTrouble::BudgetSpent { budget } => format!(
                 "⚠ the thinking budget ({}) ran out: {k5} retries with {} · {k6} retries without thinking",
                 group(budget as u64),
                 group(budget as u64 * 2)
             ),
-            BudgetTrouble::LengthWithoutAnswer if state.capabilities(&v.settings.model).budget => {
+            BudgetTrouble::LengthWithoutAnswer if route.capabilities(&v.settings.model).budget => {
                 format!(
                     "⚠ the output limit was reached with little or no answer: {k5} retries with thinking capped at {} · {k6} without thinking",
                     group(v.roomier_budget() as u64)
@@ -237,126 +466,8 @@ fn body_notes(v: &Variant, state: &State, view: &View, width: u16) -> Vec<Line<'
     out
 }
 
-pub fn render(
-    frame: &mut Frame,
-    area: Rect,
-    state: &State,
-    view: &mut View,
-    focused: bool,
-) -> Measured {
-    let theme = view.theme.clone();
-    let n = state.conversation.turns.len();
-    let title = Line::from(vec![
-        Span::raw(" Conversation "),
-        Span::styled(
-            if n == 0 {
-                String::new()
-            } else {
-                format!("· {n} message{} ", if n == 1 { "" } else { "s" })
-            },
-            theme.meta,
-        ),
-    ]);
-    let block = pane_block(&theme, title, focused);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let width = inner.width.saturating_sub(INDENT).max(1);
-    let selected = state.selected_turn();
-
-    // Pass 1: bring caches up to date and measure.
-    let mut segs: Vec<(usize, Seg)> = Vec::new();
-    for (i, turn) in state.conversation.turns.iter().enumerate() {
-        refresh_turn(i, turn, state, view, inner.width, width);
-        segs.extend([(i, Seg::You), (i, Seg::Prompt), (i, Seg::Blank)]);
-        if let Some(v) = turn.active() {
-            view.answers
-                .entry(v.id)
-                .or_default()
-                .lines(&v.reply.answer, width, &theme);
-            segs.extend([(i, Seg::Header), (i, Seg::Answer(v.id)), (i, Seg::Notes)]);
-        }
-        segs.push((i, Seg::Blank));
-    }
-    let turns = &state.conversation.turns;
-    let lens: Vec<usize> = segs
-        .iter()
-        .map(|(t, s)| seg_len(s, view.turns.get(&turns[*t].id), view))
-        .collect();
-    let total: usize = lens.iter().sum();
-    let height = inner.height as usize;
-    let mut turn_starts = Vec::with_capacity(n);
-    {
-        let mut line = 0;
-        let mut last = usize::MAX;
-        for ((turn, _), len) in segs.iter().zip(&lens) {
-            if *turn != last {
-                turn_starts.push(line);
-                last = *turn;
-            }
-            line += len;
-        }
-    }
-
-    if n == 0 {
-        draw_empty(frame, inner, state, &theme);
-        return Measured {
-            total,
-            height,
-            turn_starts,
-            inner,
-        };
-    }
-
-    // Pass 2: draw the visible window.
-    let top = state.conversation_scroll.top_for(total, height);
-    let buf = frame.buffer_mut();
-    let mut line = 0usize;
-    for ((turn, seg), len) in segs.iter().zip(&lens) {
-        let (start, end) = (line, line + len);
-        line = end;
-        if end <= top || start >= top + height {
-            continue;
-        }
-        let Some(cache) = view.turns.get(&turns[*turn].id) else {
-            continue;
-        };
-        let highlight = Some(*turn) == selected && n > 1;
-        let from = top.saturating_sub(start);
-        let to = (top + height - start).min(*len);
-        for k in from..to {
-            let y = (start + k - top) as u16;
-            match seg {
-                Seg::Blank => {}
-                Seg::You | Seg::Header => {
-                    if highlight {
-                        fill_row(buf, inner, y, theme.selected);
-                    }
-                    let l = match seg {
-                        Seg::You => &cache.you,
-                        _ => &cache.header[k],
-                    };
-                    draw_line(buf, inner, y, 0, l);
-                }
-                Seg::Prompt => draw_line(buf, inner, y, INDENT, &cache.prompt[k]),
-                Seg::Notes => draw_line(buf, inner, y, INDENT, &cache.notes[k]),
-                Seg::Answer(id) => {
-                    if let Some(l) = view.answers.get(id).and_then(|md| md.cached_line(k)) {
-                        draw_line(buf, inner, y, INDENT, l);
-                    }
-                }
-            }
-        }
-    }
-    Measured {
-        total,
-        height,
-        turn_starts,
-        inner,
-    }
-}
-
-fn draw_empty(frame: &mut Frame, inner: Rect, state: &State, theme: &Theme) {
-    let k = &state.keymap;
+fn draw_empty(frame: &mut Frame, inner: Rect, ctx: &Ctx, demo: bool) {
+    let (k, theme) = (ctx.keymap, ctx.theme);
     let mut lines = vec![
         Line::styled("Welcome to thinkbench.", theme.title),
         Line::default(),
@@ -376,7 +487,7 @@ fn draw_empty(frame: &mut Frame, inner: Rect, state: &State, theme: &Theme) {
             Span::styled(" all keys", theme.dim),
         ]),
     ];
-    if state.provider.demo {
+    if demo {
         lines.push(Line::default());
         lines.push(Line::styled(
             "DEMO mode: no API key is set, so answers come from the built-in Model Studio simulator. Set DASHSCOPE_API_KEY to talk to the real service.",

@@ -5,13 +5,23 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use super::{draw_line, pad};
+use super::{Ctx, draw_line, pad, pane_block};
 use crate::app::keymap::Command;
-use crate::app::state::State;
-use crate::session::{BudgetTrouble, Variant};
+use crate::provider::route::Route;
+use crate::session::{BudgetTrouble, Conversation, Variant};
 use crate::tui::format::{group, secs, usd};
 use crate::tui::theme::Theme;
-use crate::tui::view::{View, pane_block};
+
+/// What the gauge shows.
+pub struct GaugeView<'a> {
+    /// The variant measured, and the number of its turn.
+    pub variant: Option<&'a Variant>,
+    pub turn: Option<usize>,
+    /// For the session totals.
+    pub conversation: &'a Conversation,
+    /// Prices come from the catalog.
+    pub route: &'a Route,
+}
 
 const EIGHTHS: [&str; 8] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
 
@@ -72,7 +82,8 @@ fn phases(v: &Variant, now: u64) -> (Option<u64>, Option<u64>, Option<u64>) {
     (ttft, thinking, answer)
 }
 
-fn variant_lines(v: &Variant, state: &State, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+fn variant_lines(v: &Variant, ctx: &Ctx, route: &Route, width: usize) -> Vec<Line<'static>> {
+    let theme = ctx.theme;
     let mut lines = Vec::new();
     let bar_w = width.saturating_sub(10 + 22).clamp(6, 40);
     let (reasoning, exact) = v.reasoning_tokens();
@@ -171,7 +182,7 @@ fn variant_lines(v: &Variant, state: &State, theme: &Theme, width: usize) -> Vec
     }
     lines.push(Line::from(spans));
     // Time.
-    let (ttft, thinking, answer_ms) = phases(v, state.now_ms);
+    let (ttft, thinking, answer_ms) = phases(v, ctx.now_ms);
     let fmt = |ms: Option<u64>| ms.map(secs).unwrap_or_else(|| "—".into());
     lines.push(Line::from(vec![
         label(theme, "Time"),
@@ -185,7 +196,7 @@ fn variant_lines(v: &Variant, state: &State, theme: &Theme, width: usize) -> Vec
     // Speed.
     let gen_ms = match (v.timings.ttft, v.timings.total) {
         (Some(t), Some(total)) => Some(total.saturating_sub(t)),
-        _ => v.first_token_at_ms.map(|f| state.now_ms.saturating_sub(f)),
+        _ => v.first_token_at_ms.map(|f| ctx.now_ms.saturating_sub(f)),
     };
     let speed = gen_ms
         .filter(|ms| *ms > 0)
@@ -200,7 +211,7 @@ fn variant_lines(v: &Variant, state: &State, theme: &Theme, width: usize) -> Vec
         ),
     ]));
     // Cost.
-    let price = state.model_info(&v.settings.model).and_then(|m| m.price);
+    let price = route.model_info(&v.settings.model).and_then(|m| m.price);
     let mut spans = vec![label(theme, "Cost")];
     match (v.cost_usd, price) {
         (Some(c), Some(p)) => {
@@ -223,8 +234,8 @@ fn variant_lines(v: &Variant, state: &State, theme: &Theme, width: usize) -> Vec
     }
     lines.push(Line::from(spans));
     if let Some(t) = v.budget_trouble() {
-        let k5 = state.keymap.hint(Command::RetryBiggerBudget);
-        let k6 = state.keymap.hint(Command::RetryWithoutThinking);
+        let k5 = ctx.keymap.hint(Command::RetryBiggerBudget);
+        let k6 = ctx.keymap.hint(Command::RetryWithoutThinking);
         let what = match t {
             BudgetTrouble::BudgetSpent { .. } => "budget spent while thinking",
             BudgetTrouble::LengthWithoutAnswer => "output limit hit with little answer",
@@ -240,8 +251,8 @@ fn variant_lines(v: &Variant, state: &State, theme: &Theme, width: usize) -> Vec
     lines
 }
 
-fn session_lines(state: &State, theme: &Theme, width: u16) -> Vec<Line<'static>> {
-    let t = state.conversation.totals();
+fn session_lines(conversation: &Conversation, theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    let t = conversation.totals();
     let mut parts = vec![
         Span::styled(
             format!(
@@ -274,32 +285,37 @@ fn session_lines(state: &State, theme: &Theme, width: u16) -> Vec<Line<'static>>
     lines
 }
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State, view: &View) {
-    let theme = &view.theme;
-    let v = state.selected_variant();
-    let mut title = vec![Span::raw(" Usage ")];
-    if let Some(v) = v {
-        title.push(Span::styled(format!("· {} ", v.settings.model), theme.meta));
-        if let Some(t) = state.selected_turn() {
-            title.push(Span::styled(format!("· #{} ", t + 1), theme.meta));
+/// The gauge pane. Nothing in it is worth a cache: a handful of lines, built from figures.
+#[derive(Default)]
+pub struct GaugePane;
+
+impl GaugePane {
+    pub fn render(&mut self, frame: &mut Frame, area: Rect, ctx: &Ctx, view: GaugeView<'_>) {
+        let theme = ctx.theme;
+        let mut title = vec![Span::raw(" Usage ")];
+        if let Some(v) = view.variant {
+            title.push(Span::styled(format!("· {} ", v.settings.model), theme.meta));
+            if let Some(t) = view.turn {
+                title.push(Span::styled(format!("· #{} ", t + 1), theme.meta));
+            }
         }
-    }
-    let block = pane_block(theme, Line::from(title), false);
-    let inner = pad(block.inner(area));
-    frame.render_widget(block, area);
-    let width = inner.width as usize;
-    let mut lines = match v {
-        Some(v) => variant_lines(v, state, theme, width),
-        None => vec![
-            Line::styled("Token use, thinking budget, timings and cost", theme.dim),
-            Line::styled("of the selected message appear here.", theme.dim),
-        ],
-    };
-    lines.push(Line::styled("─".repeat(width), theme.rule));
-    lines.extend(session_lines(state, theme, inner.width));
-    let buf = frame.buffer_mut();
-    for (i, l) in lines.iter().take(inner.height as usize).enumerate() {
-        draw_line(buf, inner, i as u16, 0, l);
+        let block = pane_block(theme, Line::from(title), false);
+        let inner = pad(block.inner(area));
+        frame.render_widget(block, area);
+        let width = inner.width as usize;
+        let mut lines = match view.variant {
+            Some(v) => variant_lines(v, ctx, view.route, width),
+            None => vec![
+                Line::styled("Token use, thinking budget, timings and cost", theme.dim),
+                Line::styled("of the selected message appear here.", theme.dim),
+            ],
+        };
+        lines.push(Line::styled("─".repeat(width), theme.rule));
+        lines.extend(session_lines(view.conversation, theme, inner.width));
+        let buf = frame.buffer_mut();
+        for (i, l) in lines.iter().take(inner.height as usize).enumerate() {
+            draw_line(buf, inner, i as u16, 0, l);
+        }
     }
 }
 

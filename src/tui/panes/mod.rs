@@ -1,4 +1,7 @@
-//! The panes of the workbench, each a read-only render function over the state.
+//! The panes of the workbench. Each is a component: a type that owns the caches behind what
+//! it draws, and a `render` that reads the state (never changes it), borrows the theme, and
+//! lays out only what is visible and what changed. The screen ([`super::view`]) composes
+//! them; a compare column is another set of the same components.
 
 pub mod composer;
 pub mod conversation;
@@ -11,7 +14,34 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders};
 use unicode_width::UnicodeWidthStr;
+
+use super::theme::Theme;
+use crate::app::keymap::Keymap;
+
+/// What every pane reads besides its own data.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub theme: &'a Theme,
+    pub keymap: &'a Keymap,
+    /// Wall clock in Unix milliseconds (live timers, spinners).
+    pub now_ms: u64,
+}
+
+/// A bordered block whose look says whether it has focus.
+pub fn pane_block<'a>(theme: &Theme, title: Line<'a>, focused: bool) -> Block<'a> {
+    let (border, title_style) = if focused {
+        (theme.border_focus, theme.title_focus)
+    } else {
+        (theme.border, theme.title)
+    };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(border)
+        .title(title.style(title_style))
+}
 
 /// Pack `parts` into lines no wider than `width`, separated by `sep`; a part that does not fit
 /// on the current line starts a new one (indented by `indent`).

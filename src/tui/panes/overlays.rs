@@ -5,15 +5,14 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear};
 
-use super::{draw_line, fill_row};
-use crate::app::keymap::Command;
+use super::{Ctx, draw_line, fill_row};
+use crate::app::keymap::{Command, Keymap};
 use crate::app::state::{BUDGET_PRESETS, Overlay, PickItem, State};
 use crate::provider::plan::{Capabilities, Switch};
 use crate::session::{Status, Variant};
 use crate::text::display;
 use crate::tui::format::{group, secs, usd};
 use crate::tui::theme::Theme;
-use crate::tui::view::View;
 
 fn centered(full: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(full.width.saturating_sub(2)).max(10.min(full.width));
@@ -41,27 +40,33 @@ fn popup(frame: &mut Frame, area: Rect, title: &str, footer: &str, theme: &Theme
     inner
 }
 
-/// Draw the popups; returns how far the top one can scroll (for `update` to clamp to).
-pub fn render(frame: &mut Frame, full: Rect, state: &State, view: &View) -> usize {
-    let mut max_scroll = 0;
-    for overlay in &state.overlays {
-        max_scroll = 0;
-        match overlay {
-            Overlay::Help { scroll } => max_scroll = help(frame, full, state, view, *scroll),
-            Overlay::Budget {
-                input,
-                preset,
-                error,
-            } => budget(frame, full, state, view, input, *preset, error.as_deref()),
-            Overlay::Picker { query, selected } => {
-                picker(frame, full, state, view, query, *selected)
-            }
-            Overlay::Inspector { variant, scroll } => {
-                max_scroll = inspector(frame, full, state, view, *variant, *scroll)
+/// The popup layer, drawn over the panes (no cache: popups are drawn while open only).
+#[derive(Default)]
+pub struct Overlays;
+
+impl Overlays {
+    /// Draw the popups; returns how far the top one can scroll (for `update` to clamp to).
+    pub fn render(&mut self, frame: &mut Frame, full: Rect, ctx: &Ctx, state: &State) -> usize {
+        let mut max_scroll = 0;
+        for overlay in &state.overlays {
+            max_scroll = 0;
+            match overlay {
+                Overlay::Help { scroll } => max_scroll = help(frame, full, ctx, *scroll),
+                Overlay::Budget {
+                    input,
+                    preset,
+                    error,
+                } => budget(frame, full, ctx, state, input, *preset, error.as_deref()),
+                Overlay::Picker { query, selected } => {
+                    picker(frame, full, ctx, state, query, *selected)
+                }
+                Overlay::Inspector { variant, scroll } => {
+                    max_scroll = inspector(frame, full, ctx, state, *variant, *scroll)
+                }
             }
         }
+        max_scroll
     }
-    max_scroll
 }
 
 /// Draw `lines` from `scroll` on; returns the largest useful scroll.
@@ -81,7 +86,7 @@ fn scrolled(frame: &mut Frame, inner: Rect, lines: &[Line<'static>], scroll: usi
 }
 
 /// The help text: every command with its keys.
-pub fn help_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
+pub fn help_lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
     let groups: &[(&str, &[Command])] = &[
         (
             "Messages",
@@ -136,12 +141,7 @@ pub fn help_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
     for (title, cmds) in groups {
         lines.push(Line::styled(title.to_string(), theme.heading));
         for c in *cmds {
-            let keys: Vec<String> = state
-                .keymap
-                .keys(*c)
-                .iter()
-                .map(|k| k.to_string())
-                .collect();
+            let keys: Vec<String> = keymap.keys(*c).iter().map(|k| k.to_string()).collect();
             lines.push(Line::from(vec![
                 Span::styled(format!("  {:<32}", keys.join(", ")), theme.key),
                 Span::styled(c.help().to_string(), theme.text),
@@ -164,15 +164,15 @@ pub fn help_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
     lines
 }
 
-fn help(frame: &mut Frame, full: Rect, state: &State, view: &View, scroll: usize) -> usize {
-    let lines = help_lines(state, &view.theme);
+fn help(frame: &mut Frame, full: Rect, ctx: &Ctx, scroll: usize) -> usize {
+    let lines = help_lines(ctx.keymap, ctx.theme);
     let area = centered(full, 100, lines.len() as u16 + 2);
     let inner = popup(
         frame,
         area,
         "Keys",
         "↑↓ scroll · any other key closes",
-        &view.theme,
+        ctx.theme,
     );
     scrolled(frame, inner, &lines, scroll)
 }
@@ -180,13 +180,13 @@ fn help(frame: &mut Frame, full: Rect, state: &State, view: &View, scroll: usize
 fn budget(
     frame: &mut Frame,
     full: Rect,
+    ctx: &Ctx,
     state: &State,
-    view: &View,
     input: &str,
     preset: Option<usize>,
     error: Option<&str>,
 ) {
-    let t = &view.theme;
+    let t = ctx.theme;
     let caps = state.next_capabilities();
     let max = caps
         .max_budget
@@ -258,8 +258,8 @@ fn caps_summary(caps: &Capabilities, price: Option<crate::catalog::Price>) -> St
     s
 }
 
-fn picker(frame: &mut Frame, full: Rect, state: &State, view: &View, query: &str, selected: usize) {
-    let t = &view.theme;
+fn picker(frame: &mut Frame, full: Rect, ctx: &Ctx, state: &State, query: &str, selected: usize) {
+    let t = ctx.theme;
     let items = state.picker_items(query);
     let area = centered(full, 90, (full.height * 3 / 4).max(12));
     let inner = popup(
@@ -293,8 +293,9 @@ fn picker(frame: &mut Frame, full: Rect, state: &State, view: &View, query: &str
         let line = match item {
             PickItem::Model(m) => {
                 let current = *m == state.next.model;
-                let caps = state.capabilities(m);
-                let price = state.model_info(m).and_then(|i| i.price);
+                let route = &state.provider.route;
+                let caps = route.capabilities(m);
+                let price = route.model_info(m).and_then(|i| i.price);
                 Line::from(vec![
                     Span::styled(if current { "● " } else { "  " }, t.on),
                     Span::styled(format!("{:<32}", m), t.value),
@@ -442,8 +443,8 @@ pub fn inspector_lines(v: &Variant, t: &Theme, width: u16) -> Vec<Line<'static>>
 fn inspector(
     frame: &mut Frame,
     full: Rect,
+    ctx: &Ctx,
     state: &State,
-    view: &View,
     variant: u64,
     scroll: usize,
 ) -> usize {
@@ -457,11 +458,11 @@ fn inspector(
         area,
         "Inspector",
         "↑↓ PgUp PgDn scroll · any other key closes",
-        &view.theme,
+        ctx.theme,
     );
     let Some(v) = state.conversation.variant(variant) else {
         return 0;
     };
-    let lines = inspector_lines(v, &view.theme, inner.width.saturating_sub(2));
+    let lines = inspector_lines(v, ctx.theme, inner.width.saturating_sub(2));
     scrolled(frame, inner, &lines, scroll)
 }

@@ -4,14 +4,23 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::spinner;
+use super::{Ctx, spinner};
 use crate::app::keymap::Command;
 use crate::app::state::{Level, State};
 use crate::text::display;
-use crate::tui::view::View;
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State, view: &View) {
-    let t = &view.theme;
+/// The status line (no cache: one line from a few fields).
+#[derive(Default)]
+pub struct StatusLine;
+
+impl StatusLine {
+    pub fn render(&mut self, frame: &mut Frame, area: Rect, ctx: &Ctx, state: &State) {
+        draw(frame, area, ctx, state);
+    }
+}
+
+fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, state: &State) {
+    let t = ctx.theme;
     if area.height == 0 || area.width == 0 {
         return;
     }
@@ -32,7 +41,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, view: &View) {
         left.push(Span::styled(
             format!(
                 "{} streaming{} ",
-                spinner(state.now_ms),
+                spinner(ctx.now_ms),
                 if running > 1 {
                     format!(" ×{running}")
                 } else {

@@ -1,100 +1,35 @@
-//! The README screenshots, rendered from the real render code: the workbench runs against the
-//! built-in simulator with scripted key presses, and the last frame of each scene is turned
-//! into SVG (and PNG with the `png` feature) by [`super::screenshot`].
+//! `thinkbench screenshots`: the README screenshots, rendered from the real render code. The
+//! workbench runs against the built-in simulator with scripted key presses, and the last frame
+//! of each scene is turned into SVG (and PNG with the `png` feature).
 
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use futures_util::StreamExt;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::buffer::Buffer;
 
-use super::run::{Workbench, event_loop, now_ms, prepare_with};
-use super::screenshot::{SvgOptions, buffer_to_svg};
-use super::theme::Theme;
-use super::view;
 use crate::app::state::State;
 use crate::app::{Action, update};
-use crate::cli::{ConnectArgs, ScreenshotArgs};
+use crate::cli::ScreenshotArgs;
+use crate::exit;
+use crate::tui::harness::{chars, demo_bench, drive, frame, idle_after, key, typed};
+use crate::tui::run::{Workbench, now_ms};
+use crate::tui::screenshot::{SvgOptions, buffer_to_svg};
+use crate::tui::theme::Theme;
 
-pub const WIDTH: u16 = 160;
-pub const HEIGHT: u16 = 48;
-
-/// Key events that type `text`.
-pub fn chars(text: &str) -> Vec<Event> {
-    text.chars()
-        .map(|c| key(KeyCode::Char(c), KeyModifiers::NONE))
-        .collect()
-}
-
-/// Key events that type `text` and press Enter.
-pub fn typed(text: &str) -> Vec<Event> {
-    let mut v = chars(text);
-    v.push(key(KeyCode::Enter, KeyModifiers::NONE));
-    v
-}
-
-pub fn key(code: KeyCode, mods: KeyModifiers) -> Event {
-    Event::Key(KeyEvent::new(code, mods))
-}
-
-/// A terminal-sized test backend and a demo workbench whose simulator streams at `rate`.
-pub async fn demo_bench(
-    theme: &str,
-    rate: Option<f64>,
-) -> Result<(Terminal<TestBackend>, Workbench), String> {
-    let args = ConnectArgs {
-        demo: true,
-        ..ConnectArgs::default()
-    };
-    let wb = prepare_with(&args, Some(theme), Some(rate))
-        .await
-        .map_err(|e| e.to_string())?;
-    let terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).map_err(|e| e.to_string())?;
-    Ok((terminal, wb))
-}
-
-/// Feed `events`, then keep running until all of them were handled and `done` holds.
-pub async fn drive(
-    terminal: &mut Terminal<TestBackend>,
-    wb: &mut Workbench,
-    events: Vec<Event>,
-    mut done: impl FnMut(&State) -> bool + Send + 'static,
-) -> io::Result<()> {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let total = events.len();
-    let taken = Arc::new(AtomicUsize::new(0));
-    let counter = taken.clone();
-    let stream = futures_util::stream::iter(events.into_iter().map(Ok))
-        .inspect(move |_| {
-            counter.fetch_add(1, Ordering::SeqCst);
-        })
-        .chain(futures_util::stream::pending());
-    let stop = move |s: &State| taken.load(Ordering::SeqCst) >= total && done(s);
-    event_loop(terminal, Box::pin(stream), wb, Some(Box::new(stop))).await?;
-    Ok(())
-}
-
-/// Whether the latest answer has finished.
-pub fn idle_after(turns: usize) -> impl FnMut(&State) -> bool + Send + 'static {
-    move |s: &State| s.conversation.turns.len() >= turns && !s.is_running()
-}
-
-/// Draw the current state once more and return the frame.
-///
-/// The frame's own buffer is used, not the backend's: a test backend only receives the cells
-/// that changed, and keeps stale cells beside wide characters that a real terminal would
-/// have overwritten.
-pub fn frame(terminal: &mut Terminal<TestBackend>, wb: &mut Workbench) -> Buffer {
-    terminal.clear().ok();
-    match terminal.draw(|f| {
-        view::render(f, &wb.state, &mut wb.view);
-    }) {
-        Ok(done) => done.buffer.clone(),
-        Err(e) => match e {},
+/// Render every scene into `args.out` and list the files written.
+pub async fn run(args: ScreenshotArgs) -> u8 {
+    match write_all(&args).await {
+        Ok(files) => {
+            for f in files {
+                println!("{}", f.display());
+            }
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("thinkbench screenshots: {e}");
+            exit::FAILURE
+        }
     }
 }
 
@@ -104,7 +39,7 @@ fn svg_options(theme: &Theme, title: &str) -> SvgOptions {
         "high-contrast" => (0, 0, 0),
         _ => (0x1c, 0x1f, 0x26),
     };
-    let fg = super::screenshot::color_to_rgb(
+    let fg = crate::tui::screenshot::color_to_rgb(
         theme.text.fg.unwrap_or(ratatui::style::Color::Reset),
         (0xd8, 0xde, 0xe9),
     );
@@ -112,7 +47,7 @@ fn svg_options(theme: &Theme, title: &str) -> SvgOptions {
         default_bg: bg,
         default_fg: fg,
         title: Some(title.to_string()),
-        font_family: format!("{}, Symbola", super::screenshot::DEFAULT_FONT_FAMILY),
+        font_family: format!("{}, Symbola", crate::tui::screenshot::DEFAULT_FONT_FAMILY),
         ..SvgOptions::default()
     }
 }
@@ -132,7 +67,7 @@ fn write(
     if png {
         #[cfg(feature = "png")]
         {
-            let bytes = super::screenshot::svg_to_png(&svg, 1.0)?;
+            let bytes = crate::tui::screenshot::svg_to_png(&svg, 1.0)?;
             let path = out.join(format!("{name}.png"));
             std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
             files.push(path);
@@ -149,7 +84,7 @@ fn settle(wb: &mut Workbench) {
 }
 
 /// Render every scene into `args.out`.
-pub async fn write_all(args: &ScreenshotArgs) -> Result<Vec<PathBuf>, String> {
+async fn write_all(args: &ScreenshotArgs) -> Result<Vec<PathBuf>, String> {
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let mut files = Vec::new();
     let io = |e: io::Error| e.to_string();

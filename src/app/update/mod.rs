@@ -1,0 +1,89 @@
+//! `update`: the only place the app state changes. An action comes in (a key, a chunk of a
+//! stream, a finished background job, the clock); the state changes; effects go out.
+//!
+//! * [`keys`] routes input: popups first, then the search being typed, then the key map;
+//! * [`commands`] carries out a command of the key map;
+//! * [`modal`] handles keys inside popups and the search field;
+//! * [`pointer`] handles the mouse;
+//! * [`navigate`] moves focus, selection and scroll positions;
+//! * [`settings`] changes the next message's settings;
+//! * [`runs`] sends messages and follows their streams to the end;
+//! * [`switch`] switches provider.
+
+mod commands;
+mod keys;
+mod modal;
+mod navigate;
+mod pointer;
+mod runs;
+mod settings;
+mod switch;
+
+use super::action::{Action, Outcome};
+use super::state::{Level, Notice, State};
+
+/// How long a status-line notice stays.
+const NOTICE_MS: u64 = 6_000;
+
+/// Apply `action` to `state`.
+pub fn update(state: &mut State, action: Action) -> Outcome {
+    let mut out = Outcome {
+        consumed: true,
+        dirty: true,
+        effects: Vec::new(),
+    };
+    match action {
+        Action::Input { input, composer } => keys::input(state, input, &composer, &mut out),
+        Action::Run { variant, event } => runs::event(state, variant, event),
+        Action::RunEnded { variant, outcome } => runs::ended(state, variant, outcome),
+        Action::ProviderSwitched { name, result } => {
+            switch::finished(state, name, result, &mut out)
+        }
+        Action::Models(Ok(models)) => {
+            // Names come from the server: keep only ones that can be shown and sent as they are.
+            state.remote_models = models
+                .into_iter()
+                .filter(|m| !m.is_empty() && m.len() <= 200 && crate::text::inert(m) == m.as_str())
+                .collect();
+        }
+        Action::Models(Err(_)) => out.dirty = false,
+        Action::Viewport(v) => {
+            out.dirty = false;
+            state.viewport = v;
+        }
+        Action::Tick(now) => {
+            state.now_ms = now;
+            let expired = state.notice.as_ref().is_some_and(|n| n.until_ms <= now);
+            if expired {
+                state.notice = None;
+            }
+            // Live timers move only while something runs.
+            out.dirty = expired || state.is_running();
+        }
+        Action::Hangup => commands::quit(state, &mut out),
+    }
+    refresh_search(state);
+    out
+}
+
+/// Keep the search matches current with the query and the reasoning they search.
+fn refresh_search(state: &mut State) {
+    let Some(mut search) = state.search.take() else {
+        return;
+    };
+    let v = state.selected_variant();
+    search.refresh(
+        v.map(|v| v.id),
+        v.map_or("", |v| v.reply.reasoning.as_str()),
+    );
+    state.search = Some(search);
+}
+
+/// Show `text` in the status line for a while.
+fn notice(state: &mut State, level: Level, text: impl Into<String>) {
+    state.notice = Some(Notice {
+        text: text.into(),
+        level,
+        until_ms: state.now_ms + NOTICE_MS,
+    });
+}
