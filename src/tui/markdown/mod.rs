@@ -3,10 +3,10 @@
 //! The answer text only grows while it streams. [`MarkdownView`] splits it into blocks as it
 //! arrives: a block is finished by a blank line followed by an unindented line (outside a code
 //! fence), or by the closing fence of a code block. Finished blocks are rendered once per
-//! (width, theme) and kept; only the still-open last block is rendered again, and only when
-//! the text changed. An open fenced code block at the start of a block is rendered line by
-//! line, keeping the highlighter state, so a long streaming code block costs only its new
-//! lines.
+//! width and theme (a theme is known by its generation, not compared) and kept; only the
+//! still-open last block is rendered again, and only when the text changed. An open fenced
+//! code block at the start of a block is rendered line by line, keeping the highlighter
+//! state, so a long streaming code block costs only its new lines.
 //!
 //! Every piece of model text is made inert (control characters become visible stand-ins in
 //! the theme's `inert` style) before it is put in a span.

@@ -14,8 +14,8 @@ use crate::tui::wrap::Growth;
 /// Renders an append-only Markdown text, caching finished blocks.
 pub struct MarkdownView {
     seen: Growth,
-    /// The width and theme that `out` was rendered for.
-    key: Option<(u16, Theme)>,
+    /// The width and theme generation that `out` was rendered for.
+    key: Option<(u16, u64)>,
     splitter: Splitter,
     out: Vec<Line<'static>>,
     /// Finished blocks rendered into `out`, and the number of lines they take.
@@ -60,15 +60,17 @@ impl MarkdownView {
     }
 
     /// Lines for `text` at `width`. `text` has only grown since the last call (or is entirely
-    /// different → start over). Finished blocks are rendered once per (width, theme); only the
-    /// still-growing last block is rendered again, and only when the text changed.
+    /// different → start over). Finished blocks are rendered once per width and theme
+    /// generation; only the still-growing last block is rendered again, and only when the text
+    /// changed.
     pub fn lines(&mut self, text: &str, width: u16, theme: &Theme) -> &[Line<'static>] {
         let width = width.max(1);
         if !self.seen.extends(text) {
             self.start_over();
         }
-        if !matches!(&self.key, Some((w, t)) if *w == width && t == theme) {
-            self.key = Some((width, theme.clone()));
+        let key = (width, theme.generation);
+        if self.key != Some(key) {
+            self.key = Some(key);
             self.forget_rendering();
         } else if self.fresh && text.len() == self.seen.len() {
             return &self.out;
@@ -280,6 +282,32 @@ mod tests {
         // Something else entirely starts over.
         let lines = view.lines("fresh", 30, &t).to_vec();
         assert_eq!(texts(&lines), ["fresh"]);
+    }
+
+    #[test]
+    fn a_new_theme_generation_renders_again() {
+        let dark = theme();
+        let text = "# One\n\npara one\n\n- a\n- b";
+        let mut view = MarkdownView::new();
+        view.lines(text, 40, &dark);
+        let all = view.block_renders;
+        // The same theme, or a clone of it (the same generation): nothing rendered.
+        view.lines(text, 40, &dark);
+        view.lines(text, 40, &dark.clone());
+        assert_eq!(view.block_renders, all);
+        // Another theme renders every block again, in its own styles.
+        let light = Theme::builtin("light");
+        assert_ne!(light.generation, dark.generation);
+        assert_ne!(light.heading, dark.heading);
+        let lines = view.lines(text, 40, &light).to_vec();
+        assert_eq!(view.block_renders, 2 * all);
+        assert_eq!(lines, MarkdownView::new().lines(text, 40, &light));
+        assert_eq!(lines[0].spans[0].style, light.text.patch(light.heading));
+        view.lines(text, 40, &light);
+        assert_eq!(view.block_renders, 2 * all);
+        // A theme loaded again is a new generation, even with the same styles.
+        view.lines(text, 40, &theme());
+        assert_eq!(view.block_renders, 3 * all);
     }
 
     #[test]
