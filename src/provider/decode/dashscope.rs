@@ -19,8 +19,10 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::errors::{error_text, flat_error, nested_error};
-use super::openai::{Text, ToolCallChunk, finish_reason, push_tool_calls};
+use super::fields::{
+    Text, ToolCallChunk, error_text, finish_reason, flat_error, nested_error, push_tool_calls,
+    u64_at,
+};
 use super::sse::{SseEvent, SseParser};
 use super::{DecodeInfo, Decoder};
 use crate::provider::{ApiError, StreamEvent, Usage};
@@ -159,10 +161,6 @@ impl Decoder for DashScopeDecoder {
     fn info(&self) -> &DecodeInfo {
         &self.info
     }
-}
-
-fn u64_at(v: &Value, pointer: &str) -> Option<u64> {
-    v.pointer(pointer).and_then(Value::as_u64)
 }
 
 /// Usage from a native `usage` object.

@@ -8,8 +8,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::errors::nested_error;
-use super::openai::Text;
+use super::fields::{Text, arguments_text, nested_error};
 use super::sse::{LineReader, line_str};
 use super::think_tags::ThinkSplitter;
 use super::{DecodeInfo, Decoder, ThinkTags};
@@ -92,11 +91,7 @@ fn line_event(
     }
     for call in calls.into_iter().flatten() {
         let function = call.function.unwrap_or_default();
-        let arguments = match function.arguments {
-            Some(Value::String(s)) => s,
-            Some(Value::Null) | None => String::new(),
-            Some(other) => other.to_string(),
-        };
+        let arguments = arguments_text(function.arguments);
         out.push(StreamEvent::ToolCall(ToolCallDelta {
             index: function.index.unwrap_or(*tool_count),
             id: call.id,

@@ -8,17 +8,18 @@
 //! the inline `<think>` splitter), tool-call fragments and the finish reason, and `usage` is
 //! read from any chunk whatever its `choices` hold.
 
-use std::fmt;
-
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::IgnoredAny;
 use serde_json::Value;
 
-use super::errors::{error_text, flat_error, nested_error};
+use super::fields::{
+    Text, ToolCallChunk, error_text, finish_reason, flat_error, nested_error, push_tool_calls,
+    u64_at,
+};
 use super::sse::{SseEvent, SseParser};
 use super::think_tags::ThinkSplitter;
 use super::{DecodeInfo, Decoder, ThinkTags};
-use crate::provider::{ApiError, FinishReason, StreamEvent, ToolCallDelta, Usage};
+use crate::provider::{ApiError, StreamEvent, Usage};
 
 /// Decoder for OpenAI-style SSE streams.
 #[derive(Debug)]
@@ -227,66 +228,8 @@ impl ReasoningDetail {
     }
 }
 
-/// A tool-call fragment as OpenAI-style and DashScope native streams send it.
-#[derive(Deserialize)]
-pub(crate) struct ToolCallChunk {
-    #[serde(default)]
-    index: Option<usize>,
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default, rename = "type")]
-    kind: Option<String>,
-    #[serde(default)]
-    function: Option<FunctionChunk>,
-}
-
-#[derive(Deserialize)]
-struct FunctionChunk {
-    #[serde(default)]
-    name: Option<String>,
-    /// A string fragment normally; some servers send the arguments as an object.
-    #[serde(default)]
-    arguments: Option<Value>,
-}
-
-/// Emit one [`StreamEvent::ToolCall`] per fragment. A fragment without an `index` takes its
-/// position in the array.
-pub(crate) fn push_tool_calls(calls: Option<Vec<ToolCallChunk>>, out: &mut Vec<StreamEvent>) {
-    for (pos, call) in calls.into_iter().flatten().enumerate() {
-        let (name, arguments) = match call.function {
-            Some(f) => (
-                f.name,
-                match f.arguments {
-                    Some(Value::String(s)) => s,
-                    Some(Value::Null) | None => String::new(),
-                    Some(other) => other.to_string(),
-                },
-            ),
-            None => (None, String::new()),
-        };
-        out.push(StreamEvent::ToolCall(ToolCallDelta {
-            index: call.index.unwrap_or(pos),
-            id: call.id,
-            kind: call.kind,
-            name,
-            arguments,
-        }));
-    }
-}
-
-/// A finish reason unless it is absent, empty or DashScope's string `"null"`.
-pub(crate) fn finish_reason(reason: Option<String>) -> Option<FinishReason> {
-    reason
-        .filter(|r| !r.is_empty() && r != "null")
-        .map(FinishReason::from)
-}
-
 fn as_text(v: &Value) -> Option<&str> {
     v.as_str().filter(|s| !s.is_empty())
-}
-
-fn u64_at(v: &Value, pointer: &str) -> Option<u64> {
-    v.pointer(pointer).and_then(Value::as_u64)
 }
 
 /// Usage from an OpenAI-style `usage` object. `null` or a non-object is no usage; missing
@@ -308,88 +251,10 @@ pub(crate) fn openai_usage(v: Value) -> Option<Usage> {
     })
 }
 
-/// Text that may arrive as a string, `null`, an array of parts (`[{"type":"text","text":…}]`,
-/// DashScope multimodal `[{"text":…}]`, `[]`) or a single part. Parts without text (images)
-/// contribute nothing; other JSON types are treated as no text rather than failing the chunk.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub(crate) struct Text(pub String);
-
-impl<'de> Deserialize<'de> for Text {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(TextVisitor)
-    }
-}
-
-struct TextVisitor;
-
-impl<'de> Visitor<'de> for TextVisitor {
-    type Value = Text;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a string, null or an array of text parts")
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Text, E> {
-        Ok(Text(v.to_string()))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Text, E> {
-        Ok(Text(v))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Text, E> {
-        Ok(Text::default())
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Text, E> {
-        Ok(Text::default())
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Text, D::Error> {
-        d.deserialize_any(TextVisitor)
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Text, E> {
-        Ok(Text::default())
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Text, E> {
-        Ok(Text::default())
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Text, E> {
-        Ok(Text::default())
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Text, E> {
-        Ok(Text::default())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Text, A::Error> {
-        let mut joined = String::new();
-        while let Some(part) = seq.next_element::<Text>()? {
-            joined.push_str(&part.0);
-        }
-        Ok(Text(joined))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Text, A::Error> {
-        let mut text = String::new();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if key == "text" {
-                text = map.next_value::<Text>()?.0;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(Text(text))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::Transcript;
+    use crate::provider::{FinishReason, Transcript};
 
     fn decode_with(tags: ThinkTags, input: &str) -> (Vec<StreamEvent>, DecodeInfo) {
         let mut d = OpenAiDecoder::new(tags);

@@ -1,0 +1,227 @@
+//! The streaming HTTP client: send a prepared request, retry what may be retried, decode the
+//! body as it arrives, and say exactly how the run ended.
+//!
+//! Retries happen only before the first byte of a successful response: 429 and 5xx (honouring
+//! `Retry-After`, bounded) and connection failures. Once a stream has started, nothing is sent
+//! twice. Two timers guard a stream: the idle timeout (no bytes at all) and the progress
+//! timeout (bytes arrive, but only keep-alive comments), so a server that sends keep-alives
+//! forever cannot hang a run.
+//!
+//! Here: the [`Client`] and its entry points, and the attempt loop. The parts: `settings` (key,
+//! timeouts), `outcome` (what a run reports), `retry` (how long to wait), `stream` (reading a
+//! body), `models` (the model list).
+
+mod models;
+mod outcome;
+mod retry;
+mod settings;
+mod stream;
+
+use std::time::Instant;
+
+use tokio_util::sync::CancellationToken;
+
+use super::decode::{self, DecodeInfo};
+use super::dialect::Protocol;
+use super::request::PreparedRequest;
+use crate::text::inert;
+use outcome::{describe, inert_error};
+
+pub use outcome::{Failure, RunEnd, RunEvent, RunOutcome, Timings};
+pub use settings::{ApiKey, NetworkSettings};
+
+/// One HTTP client, shared by every run.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    net: NetworkSettings,
+}
+
+/// Install the process-wide TLS crypto provider (once).
+fn install_crypto() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+impl Client {
+    pub fn new(net: NetworkSettings) -> Result<Client, String> {
+        install_crypto();
+        let http = reqwest::Client::builder()
+            .connect_timeout(net.connect_timeout)
+            .user_agent(concat!("thinkbench/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        Ok(Client { http, net })
+    }
+
+    /// Run `req` to its end, reporting progress through `on`.
+    pub async fn run(
+        &self,
+        req: &PreparedRequest,
+        key: Option<&ApiKey>,
+        cancel: &CancellationToken,
+        on: &mut (dyn FnMut(RunEvent) + Send),
+    ) -> RunOutcome {
+        let started = Instant::now();
+        let max_attempts = self.net.max_retries + 1;
+        let mut outcome = RunOutcome {
+            end: RunEnd::Cancelled,
+            info: DecodeInfo::default(),
+            http_status: None,
+            request_id: None,
+            attempts: 0,
+            timings: Timings::default(),
+        };
+        for attempt in 1..=max_attempts {
+            outcome.attempts = attempt;
+            on(RunEvent::Attempt(attempt));
+            let attempt_start = Instant::now();
+            let retry = match self.send(req, key, cancel).await {
+                Sent::Cancelled => return self.done(outcome, RunEnd::Cancelled, started),
+                Sent::Response(resp) if resp.status().is_success() => {
+                    outcome.http_status = Some(resp.status().as_u16());
+                    outcome.request_id = header_request_id(&resp);
+                    on(RunEvent::Connected {
+                        status: resp.status().as_u16(),
+                        request_id: outcome.request_id.clone(),
+                    });
+                    let end = stream::read_stream(
+                        &self.net,
+                        req,
+                        resp,
+                        cancel,
+                        on,
+                        &mut outcome,
+                        attempt_start,
+                    )
+                    .await;
+                    return self.done(outcome, end, started);
+                }
+                Sent::Response(resp) => {
+                    let status = resp.status().as_u16();
+                    outcome.http_status = Some(status);
+                    let header_id = header_request_id(&resp);
+                    let retry_after = retry::retry_after(&resp);
+                    let body = stream::read_error_body(resp, self.net.idle_timeout, cancel).await;
+                    let Some(body) = body else {
+                        return self.done(outcome, RunEnd::Cancelled, started);
+                    };
+                    let mut err = inert_error(decode::parse_error_body(status, &body, req.format));
+                    if err.request_id.is_none() {
+                        err.request_id = header_id.map(|id| inert(&id).into_owned());
+                    }
+                    outcome.request_id = err.request_id.clone();
+                    let too_long = retry_after.filter(|w| *w > self.net.max_retry_wait);
+                    if let Some(w) = too_long {
+                        err.message.push_str(&format!(
+                            " (the server asks to wait {} s before retrying)",
+                            w.as_secs()
+                        ));
+                    }
+                    if !err.retryable() || attempt == max_attempts || too_long.is_some() {
+                        let end = RunEnd::Failed(Failure::Api(err));
+                        return self.done(outcome, end, started);
+                    }
+                    let reason = match &err.code {
+                        Some(c) => format!("HTTP {status} {c}"),
+                        None => format!("HTTP {status}"),
+                    };
+                    (reason, retry_after)
+                }
+                Sent::Error { message, retry } => {
+                    // Only a request that never reached the server is sent again: once it
+                    // may have been processed, a retry could be billed twice.
+                    if !retry || attempt == max_attempts {
+                        let end = RunEnd::Failed(Failure::Network(message));
+                        return self.done(outcome, end, started);
+                    }
+                    (message, None)
+                }
+            };
+            let (reason, retry_after) = retry;
+            let wait = retry::wait_before_retry(attempt, retry_after, self.net.max_retry_wait);
+            on(RunEvent::Retrying {
+                attempt,
+                max_attempts,
+                wait,
+                reason,
+            });
+            tokio::select! {
+                _ = cancel.cancelled() => return self.done(outcome, RunEnd::Cancelled, started),
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+        unreachable!("the last attempt always returns")
+    }
+
+    /// The model names a server lists: `GET {base}/models` (OpenAI style) or
+    /// `GET {base}/api/tags` (Ollama native). DashScope native has no such list.
+    pub async fn list_models(
+        &self,
+        base_url: &str,
+        protocol: Protocol,
+        key: Option<&ApiKey>,
+    ) -> Result<Vec<String>, String> {
+        models::list_models(&self.http, self.net.idle_timeout, base_url, protocol, key).await
+    }
+
+    fn done(&self, mut outcome: RunOutcome, end: RunEnd, started: Instant) -> RunOutcome {
+        outcome.end = end;
+        outcome.timings.total = started.elapsed();
+        outcome
+    }
+
+    async fn send(
+        &self,
+        req: &PreparedRequest,
+        key: Option<&ApiKey>,
+        cancel: &CancellationToken,
+    ) -> Sent {
+        let mut builder = self.http.post(&req.url);
+        for (name, value) in &req.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(key) = key {
+            builder = builder.bearer_auth(key.expose());
+        }
+        let body = match serde_json::to_vec(&req.body) {
+            Ok(b) => b,
+            Err(e) => {
+                return Sent::Error {
+                    message: format!("cannot encode the request: {e}"),
+                    retry: false,
+                };
+            }
+        };
+        let send = builder.body(body).send();
+        tokio::select! {
+            _ = cancel.cancelled() => Sent::Cancelled,
+            r = tokio::time::timeout(self.net.idle_timeout, send) => match r {
+                Err(_) => Sent::Error {
+                    message: format!("no response within {} s", self.net.idle_timeout.as_secs()),
+                    retry: false,
+                },
+                Ok(Err(e)) => Sent::Error { message: describe(&e), retry: e.is_connect() },
+                Ok(Ok(resp)) => Sent::Response(resp),
+            }
+        }
+    }
+}
+
+enum Sent {
+    Response(reqwest::Response),
+    /// No response; `retry` when the request certainly never reached the server.
+    Error {
+        message: String,
+        retry: bool,
+    },
+    Cancelled,
+}
+
+fn header_request_id(resp: &reqwest::Response) -> Option<String> {
+    ["x-request-id", "x-dashscope-request-id", "request-id"]
+        .iter()
+        .find_map(|h| resp.headers().get(*h)?.to_str().ok().map(str::to_string))
+}
