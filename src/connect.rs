@@ -16,7 +16,7 @@ use crate::sim::{SimConfig, Simulator};
 pub const DEMO_RATE_ENV: &str = "THINKBENCH_SIM_RATE";
 
 /// How to open a connection.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Opening {
     /// In demo mode, the simulator's speed in tokens per second (`Some(None)`: as fast as
     /// possible); `None` reads [`DEMO_RATE_ENV`].
@@ -102,7 +102,8 @@ impl Connection {
         let (spec, key, demo) = match spec {
             Some(spec) => {
                 let (source, name) = (spec.key.clone(), spec.name.clone());
-                let key = tokio::task::spawn_blocking(move || source.read(&name, how.key_wait))
+                let wait = how.key_wait.clone();
+                let key = tokio::task::spawn_blocking(move || source.read(&name, &wait))
                     .await
                     .map_err(|e| ConfigError::new(format!("reading the API key failed: {e}")))??;
                 (spec, key, None)

@@ -59,6 +59,101 @@ fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The real binary in a pseudo-terminal, with its own XDG directories.
+struct Pty {
+    screen: Screen,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    fd: i32,
+    home: tempfile::TempDir,
+    /// Kept open: the terminal lives as long as its master side.
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+}
+
+impl Pty {
+    /// Start `thinkbench ARGS` in a `cols`×`rows` terminal; `setup` may write files into the
+    /// home directory first (it gets its path) and returns more environment variables.
+    fn spawn(
+        rows: u16,
+        cols: u16,
+        args: &[&str],
+        setup: impl FnOnce(&std::path::Path) -> Vec<(String, String)>,
+    ) -> Pty {
+        let home = tempfile::tempdir().unwrap();
+        let env = setup(home.path());
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_thinkbench"));
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        for (k, d) in [
+            ("XDG_CONFIG_HOME", "config"),
+            ("XDG_STATE_HOME", "state"),
+            ("XDG_DATA_HOME", "data"),
+        ] {
+            cmd.env(k, home.path().join(d));
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let fd = pair.master.as_raw_fd().expect("a unix pty");
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let screen = Screen {
+            parser: Arc::new(Mutex::new(vt100::Parser::new(
+                rows.try_into().unwrap(),
+                cols.try_into().unwrap(),
+                0,
+            ))),
+            raw: Arc::new(Mutex::new(Vec::new())),
+        };
+        let (parser, raw) = (screen.parser.clone(), screen.raw.clone());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                parser.lock().unwrap().process(&buf[..n]);
+                raw.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Pty {
+            screen,
+            child,
+            writer,
+            fd,
+            home,
+            _master: pair.master,
+        }
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Wait for the process to end.
+    fn wait_exit(&mut self, timeout: Duration) -> portable_pty::ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                return st;
+            }
+            assert!(start.elapsed() < timeout, "the workbench did not exit");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
 #[test]
 fn workbench_in_a_real_terminal() {
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -70,58 +165,24 @@ fn workbench_in_a_real_terminal() {
         ..SimConfig::default()
     };
     let sim = rt.block_on(Simulator::start(cfg.clone())).unwrap();
-    let home = tempfile::tempdir().unwrap();
-
-    let pty = native_pty_system();
-    let pair = pty
-        .openpty(PtySize {
-            rows: ROWS,
-            cols: COLS,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_thinkbench"));
-    cmd.args([
+    let base_url = sim.openai_base_url();
+    let args = [
         "--base-url",
-        &sim.openai_base_url(),
+        base_url.as_str(),
         "--api-key-env",
         "TB_PTY_KEY",
         "--model",
         "qwen3.7-plus",
-    ]);
-    cmd.env("TB_PTY_KEY", KEY);
-    cmd.env("TERM", "xterm-256color");
-    for (k, d) in [
-        ("XDG_CONFIG_HOME", "config"),
-        ("XDG_STATE_HOME", "state"),
-        ("XDG_DATA_HOME", "data"),
-    ] {
-        cmd.env(k, home.path().join(d));
-    }
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let fd = pair.master.as_raw_fd().expect("a unix pty");
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let mut writer = pair.master.take_writer().unwrap();
-    let screen = Screen {
-        parser: Arc::new(Mutex::new(vt100::Parser::new(
-            ROWS.try_into().unwrap(),
-            COLS.try_into().unwrap(),
-            0,
-        ))),
-        raw: Arc::new(Mutex::new(Vec::new())),
-    };
-    let (parser, raw) = (screen.parser.clone(), screen.raw.clone());
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            parser.lock().unwrap().process(&buf[..n]);
-            raw.lock().unwrap().extend_from_slice(&buf[..n]);
-        }
+    ];
+    let Pty {
+        screen,
+        mut child,
+        mut writer,
+        fd,
+        home: _home,
+        _master,
+    } = Pty::spawn(ROWS, COLS, &args, |_| {
+        vec![("TB_PTY_KEY".into(), KEY.into())]
     });
     let mut send = |bytes: &[u8]| {
         writer.write_all(bytes).unwrap();
@@ -233,57 +294,17 @@ fn workbench_in_a_real_terminal() {
 
 #[test]
 fn a_panic_gives_the_terminal_back() {
-    let pty = native_pty_system();
-    let pair = pty
-        .openpty(PtySize {
-            rows: 24,
-            cols: 80,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let home = tempfile::tempdir().unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_thinkbench"));
-    cmd.arg("--demo");
-    cmd.env("THINKBENCH_PANIC_TEST", "1");
-    cmd.env("RUST_BACKTRACE", "0");
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
-    cmd.env("XDG_STATE_HOME", home.path().join("state"));
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let fd = pair.master.as_raw_fd().expect("a unix pty");
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let _writer = pair.master.take_writer().unwrap();
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(
-        24.try_into().unwrap(),
-        80.try_into().unwrap(),
-        0,
-    )));
-    let p2 = parser.clone();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            p2.lock().unwrap().process(&buf[..n]);
-        }
+    let mut pty = Pty::spawn(24, 80, &["--demo"], |_| {
+        vec![
+            ("THINKBENCH_PANIC_TEST".into(), "1".into()),
+            ("RUST_BACKTRACE".into(), "0".into()),
+        ]
     });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "the workbench did not exit"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = pty.wait_exit(Duration::from_secs(30));
     assert!(!status.success(), "a panic is a failure exit");
     std::thread::sleep(Duration::from_millis(200));
-    let p = parser.lock().unwrap();
+    let fd = pty.fd;
+    let p = pty.screen.parser.lock().unwrap();
     let screen = p.screen();
     assert!(!screen.alternate_screen(), "left the alternate screen");
     assert!(!screen.hide_cursor(), "cursor shown again");
@@ -299,5 +320,68 @@ fn a_panic_gives_the_terminal_back() {
     assert!(
         t.c_lflag & libc::ICANON != 0 && t.c_lflag & libc::ECHO != 0,
         "raw mode is off"
+    );
+}
+
+#[test]
+fn keys_stay_live_while_a_provider_switch_waits_for_its_key_command() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sim = rt
+        .block_on(Simulator::start(SimConfig {
+            rate: None,
+            api_key: Some(KEY.into()),
+            ..SimConfig::default()
+        }))
+        .unwrap();
+    let url = sim.openai_base_url();
+    // The key command waits until the test says so: whatever the screen shows before that
+    // was drawn while it ran.
+    let mut pty = Pty::spawn(ROWS, COLS, &["--demo"], |home| {
+        let dir = home.join("config/thinkbench");
+        std::fs::create_dir_all(&dir).unwrap();
+        let go = home.join("go");
+        std::fs::write(
+            dir.join("config.toml"),
+            format!(
+                "[providers.slow]\nkind = \"modelstudio\"\nmodel = \"qwen3.7-plus\"\nbase_url = \"{url}\"\napi_key_cmd = \"while [ ! -e '{}' ]; do sleep 0.05; done; echo {KEY}\"\n",
+                go.display()
+            ),
+        )
+        .unwrap();
+        vec![]
+    });
+    let long = Duration::from_secs(30);
+    pty.screen
+        .wait_for("the workbench", long, |s| s.text().contains("DEMO"));
+    // Ctrl+O, filter for the provider, move past the typed-name entry to it, pick it.
+    pty.send(b"\x0f");
+    pty.send(b"slow");
+    pty.screen
+        .wait_for("the picker", long, |s| s.text().contains("provider slow"));
+    pty.send(b"\x1b[B\r");
+    pty.screen.wait_for("the switch to start", long, |s| {
+        s.text().contains("connecting to slow")
+    });
+    // Typing goes on while the key command runs.
+    pty.send(b"typed while connecting");
+    pty.screen.wait_for("the typed text", long, |s| {
+        s.text().contains("typed while connecting")
+    });
+    assert!(
+        pty.screen.text().contains("connecting to slow"),
+        "still connecting when the keys were shown:\n{}",
+        pty.screen.text()
+    );
+    assert!(!pty.screen.text().contains("now using slow"));
+    std::fs::write(pty.home.path().join("go"), "").unwrap();
+    pty.screen.wait_for("the switch to finish", long, |s| {
+        s.text().contains("now using slow")
+    });
+    assert!(pty.screen.text().contains("typed while connecting"));
+    pty.send(b"\x11");
+    assert!(pty.wait_exit(long).success());
+    assert!(
+        !String::from_utf8_lossy(&pty.screen.raw.lock().unwrap()).contains(KEY),
+        "the key from the command never reaches the screen"
     );
 }

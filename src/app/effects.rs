@@ -19,14 +19,28 @@ use crate::provider::client::{Failure, RunEnd, RunOutcome};
 use super::action::{Action, Effect};
 use super::state::ProviderInfo;
 
+/// A provider switch under way: its name, its task, and the token that stops its key command.
+struct Switching {
+    name: String,
+    task: JoinHandle<()>,
+    stop: CancellationToken,
+}
+
+impl Switching {
+    fn stop(self) {
+        self.stop.cancel();
+        self.task.abort();
+    }
+}
+
 pub struct Effects {
     conn: Connection,
     config: Config,
     args: ConnectArgs,
     tx: UnboundedSender<Action>,
     runs: HashMap<u64, CancellationToken>,
-    /// The provider switch under way: its name and task.
-    switch: Option<(String, JoinHandle<()>)>,
+    /// The provider switch under way.
+    switch: Option<Switching>,
     /// Connections opened by switch tasks, handed over when their action is observed.
     opened: UnboundedReceiver<Connection>,
     opened_tx: UnboundedSender<Connection>,
@@ -91,8 +105,8 @@ impl Effects {
             }
             Effect::SwitchProvider(name) => self.switch_provider(name),
             Effect::CancelSwitch => {
-                if let Some((_, task)) = self.switch.take() {
-                    task.abort();
+                if let Some(s) = self.switch.take() {
+                    s.stop();
                 }
             }
             Effect::FetchModels => {
@@ -109,8 +123,8 @@ impl Effects {
             Effect::ClearComposer | Effect::ComposerNewline | Effect::ComposerInsert(_) => {}
             Effect::Quit => {
                 // Runs were cancelled by their own effects; what is left is a switch.
-                if let Some((_, task)) = self.switch.take() {
-                    task.abort();
+                if let Some(s) = self.switch.take() {
+                    s.stop();
                 }
             }
         }
@@ -119,8 +133,8 @@ impl Effects {
     /// Connect to provider `name` in a task of its own (a key command may take long); the
     /// result comes back as [`Action::ProviderSwitched`].
     fn switch_provider(&mut self, name: String) {
-        if let Some((_, old)) = self.switch.take() {
-            old.abort();
+        if let Some(old) = self.switch.take() {
+            old.stop();
         }
         // "demo" is the built-in simulator; anything else a provider by name.
         let demo = name == "demo";
@@ -136,8 +150,9 @@ impl Effects {
         let config = self.config.clone();
         let tx = self.tx.clone();
         let opened = self.opened_tx.clone();
+        let stop = CancellationToken::new();
         let how = Opening {
-            key_wait: KeyWait::IN_APP,
+            key_wait: KeyWait::in_app(stop.clone()),
             ..Opening::default()
         };
         let switched = name.clone();
@@ -156,7 +171,7 @@ impl Effects {
                 result,
             });
         });
-        self.switch = Some((name, task));
+        self.switch = Some(Switching { name, task, stop });
     }
 
     /// Look at an action on its way to `update`: a finished run is forgotten, a finished
@@ -167,7 +182,7 @@ impl Effects {
                 self.runs.remove(variant);
             }
             Action::ProviderSwitched { name, result } => {
-                if self.switch.as_ref().is_some_and(|(n, _)| n == name) {
+                if self.switch.as_ref().is_some_and(|s| s.name == *name) {
                     self.switch = None;
                 }
                 // Only the switch asked for last takes effect (`update` agrees: it takes the

@@ -288,6 +288,7 @@ impl State {
             .any(|v| v.status.is_running())
     }
 
+    #[cfg(test)]
     pub fn top_overlay(&self) -> Option<&Overlay> {
         self.overlays.last()
     }

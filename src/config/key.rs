@@ -9,6 +9,8 @@ use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use tokio_util::sync::CancellationToken;
+
 use super::ConfigError;
 use crate::provider::client::ApiKey;
 
@@ -21,32 +23,42 @@ pub struct KeySource {
     pub required: bool,
 }
 
-/// How long a key command may take, and whether to say so on stderr when it is slow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How long a key command may take, whether to say so on stderr when it is slow, and how to
+/// stop it early.
+#[derive(Debug, Clone)]
 pub struct KeyWait {
     /// The command is stopped after this long, with an error that says so.
     pub timeout: Duration,
     /// Print a line on stderr when the command has run this long (before the alternate screen
     /// only: the full-screen UI says "connecting to …" itself).
     pub announce_after: Option<Duration>,
+    /// Cancelling this stops the command (the user gave up waiting).
+    pub stop: CancellationToken,
 }
 
 impl KeyWait {
     /// Start-up, before the terminal is taken: long enough to type a passphrase.
-    pub const STARTUP: KeyWait = KeyWait {
-        timeout: Duration::from_secs(300),
-        announce_after: Some(Duration::from_millis(700)),
-    };
-    /// A provider switch inside the workbench.
-    pub const IN_APP: KeyWait = KeyWait {
-        timeout: Duration::from_secs(60),
-        announce_after: None,
-    };
+    pub fn startup() -> KeyWait {
+        KeyWait {
+            timeout: Duration::from_secs(300),
+            announce_after: Some(Duration::from_millis(700)),
+            stop: CancellationToken::new(),
+        }
+    }
+
+    /// A provider switch inside the workbench, stopped by `stop`.
+    pub fn in_app(stop: CancellationToken) -> KeyWait {
+        KeyWait {
+            timeout: Duration::from_secs(60),
+            announce_after: None,
+            stop,
+        }
+    }
 }
 
 impl Default for KeyWait {
     fn default() -> Self {
-        KeyWait::STARTUP
+        KeyWait::startup()
     }
 }
 
@@ -64,7 +76,7 @@ impl KeySource {
 
     /// Read the key: the environment variable first, then the key command (this blocks for
     /// as long as the command runs, at most `wait.timeout`).
-    pub fn read(&self, provider: &str, wait: KeyWait) -> Result<Option<ApiKey>, ConfigError> {
+    pub fn read(&self, provider: &str, wait: &KeyWait) -> Result<Option<ApiKey>, ConfigError> {
         if let Some(v) = self.env_value() {
             return Ok(Some(ApiKey::new(v)));
         }
@@ -92,7 +104,7 @@ const MAX_OUTPUT: u64 = 64 * 1024;
 const OUTPUT_GRACE: Duration = Duration::from_secs(1);
 
 /// Run `api_key_cmd` through the shell and take its first line.
-fn run_key_cmd(provider: &str, cmd: &str, wait: KeyWait) -> Result<ApiKey, ConfigError> {
+fn run_key_cmd(provider: &str, cmd: &str, wait: &KeyWait) -> Result<ApiKey, ConfigError> {
     let err =
         |what: String| ConfigError::new(format!("api_key_cmd for provider \"{provider}\" {what}"));
     let mut child = Command::new("sh")
@@ -131,6 +143,10 @@ fn run_key_cmd(provider: &str, cmd: &str, wait: KeyWait) -> Result<ApiKey, Confi
                 stop(&mut child);
                 return Err(err(format!("could not be waited for: {e}")));
             }
+        }
+        if wait.stop.is_cancelled() {
+            stop(&mut child);
+            return Err(err("was stopped".to_string()));
         }
         let ran = started.elapsed();
         if ran >= wait.timeout {
@@ -183,13 +199,14 @@ mod tests {
         KeyWait {
             timeout: Duration::from_millis(ms),
             announce_after: None,
+            stop: CancellationToken::new(),
         }
     }
 
     #[test]
     fn the_first_line_of_the_command_is_the_key() {
         let key = source("printf 'sk-one\\nsecond line\\n'")
-            .read("p", quick(10_000))
+            .read("p", &quick(10_000))
             .unwrap()
             .unwrap();
         assert_eq!(key.expose(), "sk-one");
@@ -199,7 +216,7 @@ mod tests {
     fn a_slow_command_is_stopped_with_a_message_that_says_so() {
         let started = Instant::now();
         let e = source("sleep 30; echo KEY")
-            .read("slowpoke", quick(300))
+            .read("slowpoke", &quick(300))
             .unwrap_err();
         assert!(started.elapsed() < Duration::from_secs(10));
         assert!(
@@ -209,13 +226,27 @@ mod tests {
     }
 
     #[test]
+    fn a_command_can_be_stopped_while_it_runs() {
+        let wait = quick(30_000);
+        let stop = wait.stop.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            stop.cancel();
+        });
+        let started = Instant::now();
+        let e = source("sleep 30; echo KEY").read("p", &wait).unwrap_err();
+        assert!(e.0.contains("was stopped"), "{e}");
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
     fn failing_and_silent_commands_are_errors_that_never_show_output() {
         let e = source("echo sk-secret; exit 3")
-            .read("p", quick(10_000))
+            .read("p", &quick(10_000))
             .unwrap_err();
         assert!(e.0.contains("failed"), "{e}");
         assert!(!e.0.contains("sk-secret"), "{e}");
-        let e = source("true").read("p", quick(10_000)).unwrap_err();
+        let e = source("true").read("p", &quick(10_000)).unwrap_err();
         assert!(e.0.contains("printed no key"), "{e}");
     }
 }

@@ -62,6 +62,7 @@ impl Fault {
     }
 
     /// Faults that replace the whole response with an HTTP error.
+    #[cfg(test)]
     pub fn is_status(self) -> bool {
         matches!(
             self,

@@ -87,10 +87,26 @@ fn next_generation() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
+/// Clones of a theme made on this thread (tests check that rendering makes none).
+#[cfg(test)]
+pub mod clones {
+    use std::cell::Cell;
+
+    thread_local!(static CLONES: Cell<u64> = const { Cell::new(0) });
+
+    pub(super) fn count() {
+        CLONES.with(|c| c.set(c.get() + 1));
+    }
+
+    pub fn so_far() -> u64 {
+        CLONES.with(Cell::get)
+    }
+}
+
 macro_rules! theme {
     ($($field:ident),* $(,)?) => {
         /// Every style the UI uses.
-        #[derive(Debug, Clone, PartialEq)]
+        #[derive(Debug, PartialEq)]
         pub struct Theme {
             /// Unique per loaded theme: render caches key on it instead of comparing (or
             /// cloning) the whole theme. Clones share it, as they are the same theme.
@@ -104,6 +120,20 @@ macro_rules! theme {
         }
 
         const FIELDS: &[&str] = &[$(stringify!($field),)*];
+
+        impl Clone for Theme {
+            fn clone(&self) -> Self {
+                #[cfg(test)]
+                clones::count();
+                Theme {
+                    generation: self.generation,
+                    name: self.name.clone(),
+                    syntax: self.syntax.clone(),
+                    no_color: self.no_color,
+                    $($field: self.$field,)*
+                }
+            }
+        }
 
         impl Theme {
             fn from_specs(name: String, syntax: String, specs: &BTreeMap<String, StyleSpec>, no_color: bool) -> Result<Theme, String> {
@@ -296,7 +326,10 @@ mod tests {
         let a = Theme::builtin("dark");
         let b = Theme::builtin("dark");
         assert_ne!(a.generation, b.generation);
-        assert_eq!(a.clone().generation, a.generation);
+        let before = clones::so_far();
+        let c = a.clone();
+        assert_eq!(c, a);
+        assert_eq!(clones::so_far(), before + 1, "clones are counted");
     }
 
     #[test]

@@ -188,3 +188,126 @@ pub fn areas(full: Rect, state: &State, composer_lines: usize) -> Areas {
 fn rect_tuple(r: Rect) -> (u16, u16, u16, u16) {
     (r.x, r.y, r.width, r.height)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use super::*;
+    use crate::app::keymap::Keymap;
+    use crate::app::search::Search;
+    use crate::app::state::{Overlay, ProviderInfo, Scroll};
+    use crate::catalog::Catalog;
+    use crate::provider::StreamEvent;
+    use crate::provider::dialect::{Dialect, Protocol};
+    use crate::provider::plan::ThinkingSettings;
+    use crate::provider::route::Route;
+    use crate::session::{MessageSettings, Status};
+    use crate::tui::theme::clones;
+
+    /// A state with `turns` finished answers, each with a heading, a list and a code block.
+    fn state(turns: usize) -> State {
+        let route = Route {
+            dialect: Dialect::ModelStudio,
+            protocol: Protocol::Openai,
+            base_url: "http://127.0.0.1:9/compatible-mode/v1".into(),
+            think_tags: None,
+            catalog: Arc::new(Catalog::builtin()),
+        };
+        let provider = ProviderInfo {
+            name: "demo".into(),
+            label: "DEMO".into(),
+            route,
+            demo: true,
+            default_model: "qwen3.7-plus".into(),
+            unauthorized_hint: String::new(),
+            has_key: true,
+        };
+        let mut s = State::new(provider, "qwen3.7-plus".into(), Keymap::default());
+        for i in 0..turns {
+            let t = s.conversation.push_turn(format!("Question number {i}?"));
+            let settings = MessageSettings {
+                provider: "demo".into(),
+                model: "qwen3.7-plus".into(),
+                thinking: ThinkingSettings::default(),
+                resolved: Default::default(),
+                max_tokens: None,
+            };
+            let id = s.conversation.push_variant(t, settings, 0);
+            let v = s.conversation.variant_mut(id).unwrap();
+            v.apply(&StreamEvent::Reasoning(format!("Let me think about {i}. ")));
+            v.apply(&StreamEvent::Answer(format!(
+                "## Answer {i}\n\n- one\n- two\n\n```rust\nfn f() -> u32 {{ {i} }}\n```\n"
+            )));
+            v.status = Status::Complete;
+            v.timings.total = Some(1_000);
+        }
+        s
+    }
+
+    fn draw(term: &mut Terminal<TestBackend>, view: &mut View, state: &State) -> Viewport {
+        let mut vp = Viewport::default();
+        term.draw(|f| vp = view.render(f, state)).unwrap();
+        vp
+    }
+
+    #[test]
+    fn rendering_clones_no_theme() {
+        let mut s = state(5);
+        let mut search = Search::typing();
+        search.query = "think".into();
+        search.refresh(s.selected_variant().map(|v| v.id), "Let me think about 4. ");
+        s.search = Some(search);
+        let mut view = View::new(Theme::builtin("dark"));
+        let mut term = Terminal::new(TestBackend::new(140, 40)).unwrap();
+        let before = clones::so_far();
+        for _ in 0..3 {
+            draw(&mut term, &mut view, &s);
+        }
+        s.overlays.push(Overlay::Help { scroll: 0 });
+        s.reasoning_folded = true;
+        draw(&mut term, &mut view, &s);
+        assert_eq!(clones::so_far(), before, "a frame clones no theme");
+    }
+
+    #[test]
+    fn only_turns_in_view_are_laid_out() {
+        let mut s = state(200);
+        let mut view = View::new(Theme::builtin("dark"));
+        let mut term = Terminal::new(TestBackend::new(140, 40)).unwrap();
+        let first = draw(&mut term, &mut view, &s);
+        let in_view = view.conversation.laid_out;
+        assert!(
+            (1..=8).contains(&in_view),
+            "following the end lays out the last screenful: {in_view}"
+        );
+        assert_eq!(first.turn_starts.len(), 200);
+        draw(&mut term, &mut view, &s);
+        assert_eq!(
+            view.conversation.laid_out, 0,
+            "nothing changed, nothing laid out"
+        );
+        // A resize lays out one screenful again, not the history.
+        term.backend_mut().resize(100, 40);
+        draw(&mut term, &mut view, &s);
+        let after_resize = view.conversation.laid_out;
+        assert!(
+            (1..=10).contains(&after_resize),
+            "a resize lays out what is in view: {after_resize}"
+        );
+        // Scrolling to the top lays out the turns there, and they are drawn.
+        s.conversation_scroll = Scroll {
+            top: 0,
+            follow: false,
+            reveal: None,
+        };
+        draw(&mut term, &mut view, &s);
+        assert!((1..=10).contains(&view.conversation.laid_out));
+        let screen = format!("{:?}", term.backend().buffer());
+        assert!(screen.contains("Question number 0?"));
+        assert!(screen.contains("Answer 0"));
+    }
+}

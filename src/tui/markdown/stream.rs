@@ -83,11 +83,6 @@ impl MarkdownView {
         &self.out
     }
 
-    /// How many lines the last call to [`MarkdownView::lines`] produced (no rendering).
-    pub fn cached_len(&self) -> usize {
-        self.out.len()
-    }
-
     /// Line `i` of the last call to [`MarkdownView::lines`] (no rendering).
     pub fn cached_line(&self, i: usize) -> Option<&Line<'static>> {
         self.out.get(i)

@@ -472,7 +472,10 @@ fn draw_empty(frame: &mut Frame, inner: Rect, ctx: &Ctx, demo: bool) {
         Line::styled("Welcome to thinkbench.", theme.title),
         Line::default(),
         Line::styled(
-            "Type a question below and press Enter. The model's reasoning streams into the pane on the right, its token use into the gauge below it.",
+            format!(
+                "Type a question below and press {}. The model's reasoning streams into the pane on the right, its token use into the gauge below it.",
+                k.hint(Command::Send)
+            ),
             theme.text,
         ),
         Line::default(),
