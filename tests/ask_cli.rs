@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use serde_json::Value;
+use thinkbench::sim::Simulator;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_mode_works_without_a_key() {
@@ -269,12 +270,12 @@ async fn bad_config_files_are_reported_with_their_path() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn api_key_cmd_supplies_the_key_and_never_shows_it() {
+/// `ask` against the simulator with the key from `api_key_cmd = CMD`.
+async fn ask_with_key_cmd(cmd: &str) -> (Output, Simulator) {
     let sim = sim(|_| {}).await;
     let home = Home::new();
     let config = home.config(&format!(
-        "[providers.sim]\nkind = \"modelstudio\"\nbase_url = \"{}\"\napi_key_cmd = \"printf '%s\\\\n' {KEY}\"\n",
+        "[providers.sim]\nkind = \"modelstudio\"\nbase_url = \"{}\"\napi_key_cmd = \"{cmd}\"\n",
         sim.openai_base_url()
     ));
     let out = thinkbench(
@@ -291,7 +292,27 @@ async fn api_key_cmd_supplies_the_key_and_never_shows_it() {
         ],
     )
     .await;
+    (out, sim)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_key_cmd_supplies_the_key_and_never_shows_it() {
+    let (out, sim) = ask_with_key_cmd(&format!("printf '%s\\\\n' {KEY}")).await;
     assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(sim.requests()[0].authorized);
+    assert!(!out.stdout.contains(KEY) && !out.stderr.contains(KEY));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_key_command_is_announced_on_stderr() {
+    let (out, sim) = ask_with_key_cmd(&format!("sleep 1.5; printf '%s\\\\n' {KEY}")).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("waiting for api_key_cmd of provider \"sim\""),
+        "{}",
+        out.stderr
+    );
     assert!(sim.requests()[0].authorized);
     assert!(!out.stdout.contains(KEY) && !out.stderr.contains(KEY));
 }
