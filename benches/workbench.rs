@@ -9,6 +9,10 @@
 //!
 //!     cargo bench --bench workbench
 //!     cargo bench --bench workbench -- --chunks 20000 --width 200 --height 60 --rate 2000
+//!     cargo bench --bench workbench -- --rate 2000 --chunks 6000 --history 200
+//!
+//! `--history N` puts N finished messages (Markdown with a table and a code block) in the
+//! conversation first: the cost of a frame should not grow with the history.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -95,6 +99,33 @@ fn arg(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// N finished turns, as a long session leaves them.
+fn fill_history(state: &mut State, n: usize) {
+    use thinkbench::provider::StreamEvent;
+    use thinkbench::session::{MessageSettings, Status};
+    for i in 0..n {
+        let t = state
+            .conversation
+            .push_turn(format!("Earlier question {i}: how do B-tree splits work?"));
+        let settings = MessageSettings {
+            provider: "bench".into(),
+            model: "qwen3.7-plus".into(),
+            thinking: Default::default(),
+            resolved: Default::default(),
+            max_tokens: None,
+        };
+        let id = state.conversation.push_variant(t, settings, 0);
+        let v = state.conversation.variant_mut(id).unwrap();
+        v.apply(&StreamEvent::Reasoning(format!("Thinking about question {i}. ").repeat(20)));
+        v.apply(&StreamEvent::Answer(format!(
+            "## Answer {i}\n\nA node splits when it is full:\n\n| keys | children |\n|---|---|\n| {i} | {} |\n\n```rust\nfn split(node: &mut Node) -> Node {{\n    let mid = node.keys.len() / 2;\n    node.split_off(mid)\n}}\n```\n\nThat keeps the tree balanced.\n",
+            i + 1
+        )));
+        v.status = Status::Complete;
+        v.timings.total = Some(1_000);
+    }
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; ignore the harness flags we do not use.
     let chunks = arg("--chunks", 12_000);
@@ -103,6 +134,7 @@ fn main() {
     let answer = chunks - reasoning;
     // Tokens per second per stream; 0 = as fast as the simulator can go.
     let rate = arg("--rate", 0);
+    let history = arg("--history", 0);
     let sim = start_sim(rate, reasoning, answer);
     let home = tempfile_dir();
     let config = format!("{home}/config.toml");
@@ -127,13 +159,21 @@ fn main() {
     // 1. The workbench: type the prompt, stream to the end.
     let (stats, wall, cpu_used, streamed, idle_cpu, frames_total) = rt.block_on(async {
         let mut wb = prepare(&args, Some("dark")).await.expect("workbench");
-        let mut terminal = Terminal::new(CrosstermBackend::new(std::io::sink())).unwrap();
-        terminal
-            .resize(ratatui::layout::Rect::new(0, 0, width, height))
-            .unwrap();
+        fill_history(&mut wb.state, history);
+        // A fixed size: with no terminal to ask, crossterm would run `tput` for the size on
+        // every frame, and the benchmark would measure that.
+        let mut terminal = Terminal::with_options(
+            CrosstermBackend::new(std::io::sink()),
+            ratatui::TerminalOptions {
+                viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(
+                    0, 0, width, height,
+                )),
+            },
+        )
+        .unwrap();
         let events = futures_util::stream::iter(typed(prompt).into_iter().map(Ok))
             .chain(futures_util::stream::pending());
-        let done = |s: &State| s.conversation.turns.len() == 1 && !s.is_running();
+        let done = move |s: &State| s.conversation.turns.len() == history + 1 && !s.is_running();
         let (c0, t0) = (cpu(libc::RUSAGE_SELF), Instant::now());
         let stats = event_loop(
             &mut terminal,
@@ -203,6 +243,7 @@ fn main() {
         format!("{rate} tokens/s")
     };
     println!("  simulator                 separate process, {speed}");
+    println!("  history                   {history} finished messages before the stream");
     println!(
         "  chunks streamed           {streamed} ({reasoning} reasoning + {answer} answer tokens, one per chunk)"
     );
