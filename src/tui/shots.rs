@@ -1,6 +1,6 @@
 //! The README screenshots, rendered from the real render code: the workbench runs against the
 //! built-in simulator with scripted key presses, and the last frame of each scene is turned
-//! into SVG (and PNG with the `png` feature) by [`super::screenshot`].
+//! into SVG (and PNG with the `png` feature) by [`super::svg`].
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -12,7 +12,7 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
 use super::run::{Workbench, event_loop, now_ms, prepare_with};
-use super::screenshot::{SvgOptions, buffer_to_svg};
+use super::svg::{SvgOptions, buffer_to_svg};
 use super::theme::Theme;
 use super::view;
 use crate::app::state::State;
@@ -104,7 +104,7 @@ fn svg_options(theme: &Theme, title: &str) -> SvgOptions {
         "high-contrast" => (0, 0, 0),
         _ => (0x1c, 0x1f, 0x26),
     };
-    let fg = super::screenshot::color_to_rgb(
+    let fg = super::svg::color_to_rgb(
         theme.text.fg.unwrap_or(ratatui::style::Color::Reset),
         (0xd8, 0xde, 0xe9),
     );
@@ -112,7 +112,7 @@ fn svg_options(theme: &Theme, title: &str) -> SvgOptions {
         default_bg: bg,
         default_fg: fg,
         title: Some(title.to_string()),
-        font_family: format!("{}, Symbola", super::screenshot::DEFAULT_FONT_FAMILY),
+        font_family: format!("{}, Symbola", super::svg::DEFAULT_FONT_FAMILY),
         ..SvgOptions::default()
     }
 }
@@ -132,7 +132,7 @@ fn write(
     if png {
         #[cfg(feature = "png")]
         {
-            let bytes = super::screenshot::svg_to_png(&svg, 1.0)?;
+            let bytes = super::svg::svg_to_png(&svg, 1.0)?;
             let path = out.join(format!("{name}.png"));
             std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
             files.push(path);
