@@ -1,12 +1,13 @@
 //! PNG rasterisation with resvg: system fonts loaded once per process, and a font fallback
-//! that follows the SVG's `font-family` list, checking each font's `cmap` table for the
-//! missing character.
+//! that follows the SVG's `font-family` list, checking each font's character map (read with
+//! skrifa) for the missing character.
 
 use std::sync::{Arc, OnceLock};
 
 use resvg::tiny_skia;
 use resvg::usvg::fontdb::{Database, Family, Query};
 use resvg::usvg::{self, fontdb};
+use skrifa::{FontRef, GlyphId, MetadataProvider};
 
 /// Rasterises an SVG (as made by [`buffer_to_svg`](super::buffer_to_svg)) to PNG bytes,
 /// `scale` pixels per SVG unit. System fonts are loaded once per process; characters missing
@@ -123,87 +124,10 @@ fn fallback_selector(prefs: Vec<String>) -> usvg::FallbackSelectionFn<'static> {
     })
 }
 
-fn be16(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from(u16::from_be_bytes(
-        d.get(at..at + 2)?.try_into().ok()?,
-    )))
-}
-
-fn be32(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(d.get(at..at + 4)?.try_into().ok()?))
-}
-
 /// The glyph of `c` in face `index` of a TrueType/OpenType font or collection, from its
-/// Unicode `cmap` (format 12 or 4); `None` when the font has no glyph for it.
-fn glyph_index(data: &[u8], index: u32, c: char) -> Option<u32> {
-    let cp = u32::from(c);
-    let mut dir = 0usize;
-    if data.get(0..4)? == b"ttcf" {
-        if index >= be32(data, 8)? {
-            return None;
-        }
-        dir = be32(data, 12 + 4 * index as usize)? as usize;
-    }
-    let tables = be16(data, dir + 4)? as usize;
-    let cmap = (0..tables).find_map(|i| {
-        let rec = dir + 12 + 16 * i;
-        (data.get(rec..rec + 4)? == b"cmap").then(|| be32(data, rec + 8))?
-    })? as usize;
-    let subtables = be16(data, cmap + 2)? as usize;
-    let mut best: Option<(u32, usize)> = None;
-    for i in 0..subtables {
-        let rec = cmap + 4 + 8 * i;
-        let (platform, encoding) = (be16(data, rec)?, be16(data, rec + 2)?);
-        if !(platform == 0 || (platform == 3 && (encoding == 1 || encoding == 10))) {
-            continue;
-        }
-        let sub = cmap + be32(data, rec + 4)? as usize;
-        let rank = match be16(data, sub)? {
-            12 => 0,
-            4 => 1,
-            _ => continue,
-        };
-        if best.is_none_or(|(r, _)| rank < r) {
-            best = Some((rank, sub));
-        }
-    }
-    let (rank, sub) = best?;
-    let glyph = if rank == 0 {
-        let groups = be32(data, sub + 12)? as usize;
-        (0..groups).find_map(|g| {
-            let r = sub + 16 + 12 * g;
-            let (start, end) = (be32(data, r)?, be32(data, r + 4)?);
-            (start..=end)
-                .contains(&cp)
-                .then(|| Some(be32(data, r + 8)? + (cp - start)))?
-        })?
-    } else {
-        if cp > 0xffff {
-            return None;
-        }
-        let segs = be16(data, sub + 6)? as usize / 2;
-        let ends = sub + 14;
-        let starts = ends + 2 * segs + 2;
-        let deltas = starts + 2 * segs;
-        let ranges = deltas + 2 * segs;
-        let i = (0..segs).find(|&i| be16(data, ends + 2 * i).is_some_and(|e| cp <= e))?;
-        let start = be16(data, starts + 2 * i)?;
-        if cp < start {
-            return None;
-        }
-        let delta = be16(data, deltas + 2 * i)?;
-        let range = be16(data, ranges + 2 * i)? as usize;
-        if range == 0 {
-            (cp + delta) & 0xffff
-        } else {
-            let at = ranges + 2 * i + range + 2 * (cp - start) as usize;
-            match be16(data, at)? {
-                0 => 0,
-                g => (g + delta) & 0xffff,
-            }
-        }
-    };
-    (glyph != 0).then_some(glyph)
+/// Unicode character map; `None` when the font has no glyph for it or cannot be read.
+fn glyph_index(data: &[u8], index: u32, c: char) -> Option<GlyphId> {
+    FontRef::from_index(data, index).ok()?.charmap().map(c)
 }
 
 #[cfg(test)]
@@ -290,5 +214,98 @@ mod tests {
         assert!(found('A').is_some());
         assert!(found('─').is_some());
         assert!(found('中').is_none());
+    }
+
+    /// A `cmap` table with one Windows subtable mapping `first..=last` to glyphs 1, 2, …:
+    /// format 12 (full Unicode) with `full`, else format 4 (the Basic Multilingual Plane).
+    fn cmap(first: u32, last: u32, full: bool) -> Vec<u8> {
+        let mut sub = Vec::new();
+        if full {
+            for v in [12u16, 0] {
+                sub.extend(v.to_be_bytes());
+            }
+            for v in [28u32, 0, 1, first, last, 1] {
+                sub.extend(v.to_be_bytes());
+            }
+        } else {
+            let (first, last) = (first as u16, last as u16);
+            let delta = 1u16.wrapping_sub(first);
+            // Two segments: the range, and the closing 0xFFFF segment the format requires.
+            for v in [
+                4u16, 32, 0, 4, 4, 1, 0, last, 0xffff, 0, first, 0xffff, delta, 1, 0, 0,
+            ] {
+                sub.extend(v.to_be_bytes());
+            }
+        }
+        let mut table = Vec::new();
+        for v in [0u16, 1, 3, if full { 10 } else { 1 }] {
+            table.extend(v.to_be_bytes());
+        }
+        table.extend(12u32.to_be_bytes());
+        table.extend(sub);
+        table
+    }
+
+    /// A font whose only table is `cmap`, placed `at` bytes into its file.
+    fn font_at(at: usize, cmap: &[u8]) -> Vec<u8> {
+        let mut font = Vec::new();
+        font.extend(0x0001_0000u32.to_be_bytes());
+        for v in [1u16, 16, 0, 0] {
+            font.extend(v.to_be_bytes());
+        }
+        font.extend(b"cmap");
+        for v in [0, at as u32 + 28, cmap.len() as u32] {
+            font.extend(v.to_be_bytes());
+        }
+        font.extend(cmap);
+        font
+    }
+
+    /// A font collection (`.ttc`) of fonts with the given `cmap` tables.
+    fn collection(cmaps: &[Vec<u8>]) -> Vec<u8> {
+        let mut at = 12 + 4 * cmaps.len();
+        let mut header = b"ttcf".to_vec();
+        header.extend(0x0001_0000u32.to_be_bytes());
+        header.extend((cmaps.len() as u32).to_be_bytes());
+        let mut faces = Vec::new();
+        for cmap in cmaps {
+            header.extend((at as u32).to_be_bytes());
+            let face = font_at(at, cmap);
+            at += face.len();
+            faces.extend(face);
+        }
+        header.extend(faces);
+        header
+    }
+
+    #[test]
+    fn glyph_lookup_in_fonts_and_collections() {
+        let latin = cmap(u32::from('A'), u32::from('C'), false);
+        let cjk = cmap(u32::from('中'), u32::from('中'), true);
+
+        let single = font_at(0, &latin);
+        assert_eq!(glyph_index(&single, 0, 'A'), Some(GlyphId::new(1)));
+        assert_eq!(glyph_index(&single, 0, 'C'), Some(GlyphId::new(3)));
+        assert_eq!(glyph_index(&single, 0, 'D'), None);
+        assert_eq!(glyph_index(&single, 0, '中'), None);
+        assert_eq!(
+            glyph_index(&single, 1, 'A'),
+            None,
+            "a single font has one face"
+        );
+
+        let ttc = collection(&[latin, cjk]);
+        assert_eq!(glyph_index(&ttc, 0, 'B'), Some(GlyphId::new(2)));
+        assert_eq!(glyph_index(&ttc, 0, '中'), None);
+        assert_eq!(glyph_index(&ttc, 1, '中'), Some(GlyphId::new(1)));
+        assert_eq!(glyph_index(&ttc, 1, 'B'), None);
+        assert_eq!(
+            glyph_index(&ttc, 2, 'B'),
+            None,
+            "the collection has two faces"
+        );
+
+        assert_eq!(glyph_index(b"not a font", 0, 'A'), None);
+        assert_eq!(glyph_index(&single[..20], 0, 'A'), None, "truncated");
     }
 }
