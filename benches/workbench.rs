@@ -116,7 +116,9 @@ fn fill_history(state: &mut State, n: usize) {
         };
         let id = state.conversation.push_variant(t, settings, 0);
         let v = state.conversation.variant_mut(id).unwrap();
-        v.apply(&StreamEvent::Reasoning(format!("Thinking about question {i}. ").repeat(20)));
+        v.apply(&StreamEvent::Reasoning(
+            format!("Thinking about question {i}. ").repeat(20),
+        ));
         v.apply(&StreamEvent::Answer(format!(
             "## Answer {i}\n\nA node splits when it is full:\n\n| keys | children |\n|---|---|\n| {i} | {} |\n\n```rust\nfn split(node: &mut Node) -> Node {{\n    let mid = node.keys.len() / 2;\n    node.split_off(mid)\n}}\n```\n\nThat keeps the tree balanced.\n",
             i + 1
@@ -165,9 +167,7 @@ fn main() {
         let mut terminal = Terminal::with_options(
             CrosstermBackend::new(std::io::sink()),
             ratatui::TerminalOptions {
-                viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(
-                    0, 0, width, height,
-                )),
+                viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, width, height)),
             },
         )
         .unwrap();

@@ -14,7 +14,7 @@ use crate::cli::ScreenshotArgs;
 use crate::exit;
 use crate::tui::harness::{chars, demo_bench, drive, frame, idle_after, key, typed};
 use crate::tui::run::{Workbench, now_ms};
-use crate::tui::screenshot::{SvgOptions, buffer_to_svg};
+use crate::tui::svg::{SvgOptions, buffer_to_svg};
 use crate::tui::theme::Theme;
 
 /// Render every scene into `args.out` and list the files written.
@@ -39,7 +39,7 @@ fn svg_options(theme: &Theme, title: &str) -> SvgOptions {
         "high-contrast" => (0, 0, 0),
         _ => (0x1c, 0x1f, 0x26),
     };
-    let fg = crate::tui::screenshot::color_to_rgb(
+    let fg = crate::tui::svg::color_to_rgb(
         theme.text.fg.unwrap_or(ratatui::style::Color::Reset),
         (0xd8, 0xde, 0xe9),
     );
@@ -47,7 +47,7 @@ fn svg_options(theme: &Theme, title: &str) -> SvgOptions {
         default_bg: bg,
         default_fg: fg,
         title: Some(title.to_string()),
-        font_family: format!("{}, Symbola", crate::tui::screenshot::DEFAULT_FONT_FAMILY),
+        font_family: format!("{}, Symbola", crate::tui::svg::DEFAULT_FONT_FAMILY),
         ..SvgOptions::default()
     }
 }
@@ -67,7 +67,7 @@ fn write(
     if png {
         #[cfg(feature = "png")]
         {
-            let bytes = crate::tui::screenshot::svg_to_png(&svg, 1.0)?;
+            let bytes = crate::tui::svg::svg_to_png(&svg, 1.0)?;
             let path = out.join(format!("{name}.png"));
             std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
             files.push(path);
