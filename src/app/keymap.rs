@@ -35,7 +35,7 @@ macro_rules! commands {
 commands! {
     Send = "send": "send the message",
     Newline = "newline": "new line in the message",
-    Cancel = "cancel": "cancel the running stream / close a popup",
+    Cancel = "cancel": "cancel the running stream or provider switch / close a popup",
     Interrupt = "interrupt": "cancel the running stream, or quit when nothing runs",
     Quit = "quit": "quit",
     ToggleThinking = "toggle_thinking": "thinking on/off for the next message",
