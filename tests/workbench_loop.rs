@@ -9,7 +9,7 @@ use thinkbench::app::state::State;
 use thinkbench::cli::ConnectArgs;
 use thinkbench::connect::Opening;
 use thinkbench::sim::{SimConfig, Simulator};
-use thinkbench::tui::harness::{chars, drive, key};
+use thinkbench::tui::harness::{chars, drive, frame, key};
 use thinkbench::tui::run::{Workbench, prepare_with};
 
 /// A demo workbench whose config has a provider `slow`, whose key command waits until the
@@ -46,13 +46,24 @@ fn pick_slow() -> Vec<crossterm::event::Event> {
     events
 }
 
+fn chats(sim: &Simulator) -> Vec<thinkbench::sim::RecordedRequest> {
+    sim.requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/chat/completions"))
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_are_taken_and_drawn_while_a_key_command_runs() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let (mut term, mut wb, dir) = bench(&sim).await;
+    // The first frame, before any key.
+    drive(&mut term, &mut wb, vec![], |_: &State| true)
+        .await
+        .unwrap();
+    let frames = wb.view.frames;
     let mut events = pick_slow();
     events.extend(chars("hello"));
-    let frames = wb.view.frames;
     // Runs until every key was handled: the key command is still waiting for `go`.
     drive(&mut term, &mut wb, events, |_: &State| true)
         .await
@@ -64,17 +75,13 @@ async fn keys_are_taken_and_drawn_while_a_key_command_runs() {
         "keys typed meanwhile arrived"
     );
     assert!(wb.view.frames > frames, "and were drawn");
-    assert!(
-        wb.state
-            .notice
-            .as_ref()
-            .is_some_and(|n| n.text.contains("connecting to slow")),
-        "{:?}",
-        wb.state.notice
-    );
-    assert!(
-        wb.state.provider.demo,
-        "the old provider stays until the new one is there"
+    let screen = format!("{:?}", frame(&mut term, &mut wb));
+    assert!(screen.contains("connecting to slow…"), "{screen}");
+    assert!(screen.contains("hello"), "{screen}");
+    assert_eq!(
+        wb.effects.provider(),
+        "demo",
+        "the old connection until the new one is there"
     );
     std::fs::write(dir.path().join("go"), "").unwrap();
     drive(&mut term, &mut wb, vec![], |s: &State| {
@@ -83,8 +90,8 @@ async fn keys_are_taken_and_drawn_while_a_key_command_runs() {
     .await
     .unwrap();
     assert_eq!(wb.state.provider.name, "slow");
-    assert!(wb.state.provider.has_key);
-    // The new connection is the one requests go to.
+    assert_eq!(wb.effects.provider(), "slow");
+    // The new connection is the one requests go to, with its key.
     let mut events = chars(" world");
     events.push(key(KeyCode::Enter, KeyModifiers::NONE));
     drive(&mut term, &mut wb, events, |s: &State| {
@@ -92,11 +99,7 @@ async fn keys_are_taken_and_drawn_while_a_key_command_runs() {
     })
     .await
     .unwrap();
-    let chats: Vec<_> = sim
-        .requests()
-        .into_iter()
-        .filter(|r| r.path.ends_with("/chat/completions"))
-        .collect();
+    let chats = chats(&sim);
     assert_eq!(chats.len(), 1);
     assert_eq!(chats[0].body["messages"][0]["content"], "hello world");
     assert!(chats[0].authorized, "with the key from the command");
@@ -114,6 +117,7 @@ async fn the_cancel_key_stops_waiting_for_a_switch() {
     .await
     .unwrap();
     assert!(wb.state.provider.demo, "still on the old provider");
+    assert_eq!(wb.effects.provider(), "demo");
     assert!(
         wb.state
             .notice
@@ -122,18 +126,30 @@ async fn the_cancel_key_stops_waiting_for_a_switch() {
         "{:?}",
         wb.state.notice
     );
-    // A result that comes after all is not taken.
-    std::fs::write(dir.path().join("go"), "").unwrap();
-    let mut events = chars("hi");
+    // While a switch is under way nothing is sent (to which provider?): the prompt stays.
+    let mut events = pick_slow();
+    events.extend(chars("hi"));
     events.push(key(KeyCode::Enter, KeyModifiers::NONE));
-    drive(&mut term, &mut wb, events, |s: &State| {
-        s.conversation.turns.len() == 1 && !s.is_running()
+    drive(&mut term, &mut wb, events, |_: &State| true)
+        .await
+        .unwrap();
+    assert!(wb.state.conversation.turns.is_empty());
+    assert_eq!(wb.view.composer.text(), "hi");
+    assert!(
+        wb.state
+            .notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("still connecting to slow")),
+        "{:?}",
+        wb.state.notice
+    );
+    std::fs::write(dir.path().join("go"), "").unwrap();
+    drive(&mut term, &mut wb, vec![], |s: &State| {
+        s.switching.is_none()
     })
     .await
     .unwrap();
-    assert!(wb.state.provider.demo);
-    assert!(
-        sim.requests().is_empty(),
-        "the demo simulator answered, not `slow`"
-    );
+    assert_eq!(wb.state.provider.name, "slow");
+    assert_eq!(wb.effects.provider(), "slow");
+    assert!(chats(&sim).is_empty());
 }

@@ -20,8 +20,11 @@ pub enum Action {
         name: String,
         result: Result<ProviderInfo, String>,
     },
-    /// The models the server lists.
-    Models(Result<Vec<String>, String>),
+    /// The models provider `provider` lists.
+    Models {
+        provider: String,
+        result: Result<Vec<String>, String>,
+    },
     /// What the renderer measured.
     Viewport(Viewport),
     /// The clock, in Unix milliseconds.
@@ -50,6 +53,8 @@ pub enum Effect {
     SwitchProvider(String),
     /// Stop connecting: its result is not wanted any more.
     CancelSwitch,
+    /// The switch to this provider was accepted: send requests through its connection.
+    AdoptConnection(String),
     /// Ask the server for its models; answer with [`Action::Models`].
     FetchModels,
     /// The app ends: stop background work that is not a run (runs get their own

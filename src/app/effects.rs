@@ -41,7 +41,8 @@ pub struct Effects {
     runs: HashMap<u64, CancellationToken>,
     /// The provider switch under way.
     switch: Option<Switching>,
-    /// Connections opened by switch tasks, handed over when their action is observed.
+    /// Connections opened by switch tasks. One is taken into use only when `update` accepts
+    /// its switch ([`Effect::AdoptConnection`]); the others are dropped.
     opened: UnboundedReceiver<Connection>,
     opened_tx: UnboundedSender<Connection>,
 }
@@ -104,38 +105,51 @@ impl Effects {
                 }
             }
             Effect::SwitchProvider(name) => self.switch_provider(name),
-            Effect::CancelSwitch => {
-                if let Some(s) = self.switch.take() {
-                    s.stop();
+            Effect::CancelSwitch => self.stop_switch(),
+            Effect::AdoptConnection(name) => {
+                let mut adopted = None;
+                while let Ok(conn) = self.opened.try_recv() {
+                    if conn.spec.name == name {
+                        adopted = Some(conn);
+                    }
+                }
+                if let Some(conn) = adopted {
+                    self.conn = conn;
+                }
+                if self.switch.as_ref().is_some_and(|s| s.name == name) {
+                    self.switch = None;
                 }
             }
             Effect::FetchModels => {
                 let client = self.conn.client.clone();
                 let key = self.conn.key.clone();
-                let base = self.conn.spec.base_url.clone();
-                let protocol = self.conn.spec.protocol;
+                let route = &self.conn.route;
+                let (base, protocol) = (route.base_url.clone(), route.protocol);
+                let provider = self.conn.spec.name.clone();
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
-                    let r = client.list_models(&base, protocol, key.as_ref()).await;
-                    let _ = tx.send(Action::Models(r));
+                    let result = client.list_models(&base, protocol, key.as_ref()).await;
+                    let _ = tx.send(Action::Models { provider, result });
                 });
             }
             Effect::ClearComposer | Effect::ComposerNewline | Effect::ComposerInsert(_) => {}
-            Effect::Quit => {
-                // Runs were cancelled by their own effects; what is left is a switch.
-                if let Some(s) = self.switch.take() {
-                    s.stop();
-                }
-            }
+            // Runs were cancelled by their own effects; what is left is a switch.
+            Effect::Quit => self.stop_switch(),
         }
+    }
+
+    /// Stop the switch under way, if any, and drop connections nobody took.
+    fn stop_switch(&mut self) {
+        if let Some(s) = self.switch.take() {
+            s.stop();
+        }
+        while self.opened.try_recv().is_ok() {}
     }
 
     /// Connect to provider `name` in a task of its own (a key command may take long); the
     /// result comes back as [`Action::ProviderSwitched`].
     fn switch_provider(&mut self, name: String) {
-        if let Some(old) = self.switch.take() {
-            old.stop();
-        }
+        self.stop_switch();
         // "demo" is the built-in simulator; anything else a provider by name.
         let demo = name == "demo";
         let args = ConnectArgs {
@@ -174,27 +188,16 @@ impl Effects {
         self.switch = Some(Switching { name, task, stop });
     }
 
-    /// Look at an action on its way to `update`: a finished run is forgotten, a finished
-    /// switch hands over its connection.
+    /// Look at an action on its way to `update`: a finished run is forgotten.
     pub fn observe(&mut self, action: &Action) {
-        match action {
-            Action::RunEnded { variant, .. } => {
-                self.runs.remove(variant);
-            }
-            Action::ProviderSwitched { name, result } => {
-                if self.switch.as_ref().is_some_and(|s| s.name == *name) {
-                    self.switch = None;
-                }
-                // Only the switch asked for last takes effect (`update` agrees: it takes the
-                // result whose name it is waiting for); a cancelled one's connection is dropped.
-                while let Ok(conn) = self.opened.try_recv() {
-                    if result.is_ok() && conn.spec.name == *name {
-                        self.conn = conn;
-                    }
-                }
-            }
-            _ => {}
+        if let Action::RunEnded { variant, .. } = action {
+            self.runs.remove(variant);
         }
+    }
+
+    /// The provider requests go to (for tests of which connection is in use).
+    pub fn provider(&self) -> &str {
+        &self.conn.spec.name
     }
 }
 

@@ -121,8 +121,12 @@ impl Scroll {
 pub struct Viewport {
     pub conversation_lines: usize,
     pub conversation_height: usize,
-    /// First line of each turn in the conversation pane (for clicks).
+    /// First line of each turn in the conversation pane (for clicks and selecting a turn);
+    /// turns not laid out yet count with an estimated height.
     pub turn_starts: Vec<usize>,
+    /// Lines the conversation was drawn below its scroll position's top, to keep the screen
+    /// still while turns above it are laid out; the next scroll step starts from there.
+    pub conversation_shift: isize,
     pub reasoning_lines: usize,
     pub reasoning_height: usize,
     /// Screen areas (x, y, width, height) of the panes, for mouse input.

@@ -54,6 +54,7 @@ fn state() -> State {
         reasoning_area: (80, 1, 40, 10),
         composer_area: (0, 30, 80, 4),
         reasoning_top: 0,
+        conversation_shift: 0,
         overlay_max_scroll: 3,
     };
     s
@@ -865,6 +866,10 @@ fn switching_provider_and_back_to_the_demo() {
         },
     );
     assert!(out.effects.contains(&Effect::FetchModels));
+    assert!(
+        out.effects
+            .contains(&Effect::AdoptConnection("ollama".into()))
+    );
     assert_eq!(s.provider.name, "ollama");
     assert_eq!(s.next.model, "qwen3:8b", "a model the new provider knows");
     // An unknown local model sends what the user asks.
@@ -920,11 +925,74 @@ fn server_model_lists_are_filtered_of_control_characters() {
     let mut s = state();
     update(
         &mut s,
-        Action::Models(Ok(vec![
-            "good-model".into(),
-            "evil\u{1b}[31m".into(),
-            "rtl\u{202e}x".into(),
-        ])),
+        Action::Models {
+            provider: "demo".into(),
+            result: Ok(vec![
+                "good-model".into(),
+                "evil\u{1b}[31m".into(),
+                "rtl\u{202e}x".into(),
+            ]),
+        },
     );
     assert_eq!(s.remote_models, vec!["good-model".to_string()]);
+}
+
+#[test]
+fn a_model_list_from_the_provider_used_before_a_switch_is_dropped() {
+    let mut s = state();
+    update(
+        &mut s,
+        Action::Models {
+            provider: "modelstudio".into(),
+            result: Ok(vec!["old-provider-model".into()]),
+        },
+    );
+    assert!(s.remote_models.is_empty());
+}
+
+#[test]
+fn nothing_is_sent_while_a_switch_is_under_way_and_only_the_awaited_result_counts() {
+    let mut s = state();
+    let (a, _) = send(&mut s, "one");
+    finish(&mut s, a, None, FinishReason::Stop);
+    highlight_provider(&mut s, "modelstudio");
+    press(&mut s, "enter");
+    assert_eq!(s.switching.as_deref(), Some("modelstudio"));
+    // Neither a new message nor a retry of an old one: which provider would it go to?
+    let out = key(&mut s, KeyPress::plain(Key::Enter), "two");
+    assert!(out.effects.is_empty(), "{:?}", out.effects);
+    assert!(press(&mut s, "f6").effects.is_empty());
+    assert!(press(&mut s, "ctrl+r").effects.is_empty());
+    assert!(s.notice.as_ref().unwrap().text.contains("still connecting"));
+    // A result for another provider (an earlier, stopped switch) is not taken.
+    let other = ProviderInfo {
+        name: "ollama".into(),
+        ..s.provider.clone()
+    };
+    let out = update(
+        &mut s,
+        Action::ProviderSwitched {
+            name: "ollama".into(),
+            result: Ok(other),
+        },
+    );
+    assert!(out.effects.is_empty());
+    assert_eq!(s.provider.name, "demo");
+    assert_eq!(s.switching.as_deref(), Some("modelstudio"));
+    // The cancel key stops waiting; a result that comes after that is not taken either.
+    let out = press(&mut s, "esc");
+    assert_eq!(out.effects, vec![Effect::CancelSwitch]);
+    let late = ProviderInfo {
+        name: "modelstudio".into(),
+        ..s.provider.clone()
+    };
+    let out = update(
+        &mut s,
+        Action::ProviderSwitched {
+            name: "modelstudio".into(),
+            result: Ok(late),
+        },
+    );
+    assert!(out.effects.is_empty(), "no connection is adopted");
+    assert_eq!(s.provider.name, "demo");
 }

@@ -2,8 +2,11 @@
 //! through the shell (its first line is the key; its output is never shown).
 //!
 //! A key command may be slow (`pass`, `gpg`, a password manager asking for a passphrase), so it
-//! runs under a time limit and never on the UI loop: the workbench reads keys on a blocking
-//! thread, and before the alternate screen at start-up, where a prompt can use the terminal.
+//! runs under a time limit and never on the UI loop. At start-up it runs before the workbench
+//! takes the screen, in the terminal's foreground, so a program that asks on the terminal
+//! itself (pinentry, `ssh-askpass`-style prompts open `/dev/tty`) can. Inside the workbench
+//! it runs detached from the terminal, in a session of its own, so nothing it starts can draw
+//! over the screen; stopping it stops everything it started.
 
 use std::io::Read;
 use std::process::{Child, Command, Stdio};
@@ -34,6 +37,8 @@ pub struct KeyWait {
     pub announce_after: Option<Duration>,
     /// Cancelling this stops the command (the user gave up waiting).
     pub stop: CancellationToken,
+    /// Run it without the terminal, in a session (and process group) of its own.
+    pub detach: bool,
 }
 
 impl KeyWait {
@@ -43,6 +48,7 @@ impl KeyWait {
             timeout: Duration::from_secs(300),
             announce_after: Some(Duration::from_millis(700)),
             stop: CancellationToken::new(),
+            detach: false,
         }
     }
 
@@ -52,6 +58,7 @@ impl KeyWait {
             timeout: Duration::from_secs(60),
             announce_after: None,
             stop,
+            detach: true,
         }
     }
 }
@@ -98,8 +105,9 @@ impl KeySource {
 
 /// How often a running key command is looked at.
 const POLL: Duration = Duration::from_millis(10);
-/// At most this much of a key command's output is read.
-const MAX_OUTPUT: u64 = 64 * 1024;
+/// At most this much of a key command's output is kept while looking for its first line
+/// (the rest is read and dropped).
+const MAX_FIRST_LINE: usize = 64 * 1024;
 /// How long to wait for the output once the command has exited.
 const OUTPUT_GRACE: Duration = Duration::from_secs(1);
 
@@ -107,50 +115,67 @@ const OUTPUT_GRACE: Duration = Duration::from_secs(1);
 fn run_key_cmd(provider: &str, cmd: &str, wait: &KeyWait) -> Result<ApiKey, ConfigError> {
     let err =
         |what: String| ConfigError::new(format!("api_key_cmd for provider \"{provider}\" {what}"));
-    let mut child = Command::new("sh")
+    let mut command = Command::new("sh");
+    command
         .arg("-c")
         .arg(cmd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::null());
+    #[cfg(unix)]
+    if wait.detach {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setsid is async-signal-safe and touches no memory of this process.
+        unsafe {
+            command.pre_exec(|| {
+                libc::setsid();
+                Ok(())
+            });
+        }
+    }
+    let child = command
         .spawn()
         .map_err(|e| err(format!("could not be started: {e}")))?;
+    let mut child = Running::new(child, wait.detach);
     // Read what it prints on a thread of its own, so a long output cannot block the command
-    // and a grandchild that keeps the pipe open cannot block us.
+    // and a grandchild that keeps the pipe open cannot block us. The first line is handed
+    // over as soon as it is there; the rest is read and dropped, so the command is never cut
+    // off with a broken pipe.
     let (tx, rx) = std::sync::mpsc::channel();
-    if let Some(stdout) = child.stdout.take() {
+    if let Some(stdout) = child.child.stdout.take() {
         std::thread::spawn(move || {
-            // Only the first line is wanted: stop at the first newline.
+            let mut stdout = stdout;
             let mut out = Vec::new();
-            let mut buf = [0u8; 512];
-            let mut stdout = stdout.take(MAX_OUTPUT);
+            let mut buf = [0u8; 4096];
+            let mut sent = false;
             while let Ok(n @ 1..) = stdout.read(&mut buf) {
+                if sent || out.len() > MAX_FIRST_LINE {
+                    continue;
+                }
                 out.extend_from_slice(&buf[..n]);
                 if buf[..n].contains(&b'\n') {
-                    break;
+                    let _ = tx.send(std::mem::take(&mut out));
+                    sent = true;
                 }
             }
-            let _ = tx.send(out);
+            if !sent {
+                let _ = tx.send(out);
+            }
         });
     }
     let started = Instant::now();
     let mut announced = false;
     let status = loop {
-        match child.try_wait() {
+        match child.child.try_wait() {
             Ok(Some(status)) => break status,
             Ok(None) => {}
-            Err(e) => {
-                stop(&mut child);
-                return Err(err(format!("could not be waited for: {e}")));
-            }
+            Err(e) => return Err(err(format!("could not be waited for: {e}"))),
         }
         if wait.stop.is_cancelled() {
-            stop(&mut child);
             return Err(err("was stopped".to_string()));
         }
         let ran = started.elapsed();
         if ran >= wait.timeout {
-            stop(&mut child);
             return Err(err(format!(
                 "did not finish within {} s and was stopped; run it yourself to see why",
                 wait.timeout.as_secs()
@@ -162,6 +187,7 @@ fn run_key_cmd(provider: &str, cmd: &str, wait: &KeyWait) -> Result<ApiKey, Conf
         }
         std::thread::sleep(POLL);
     };
+    child.exited();
     if !status.success() {
         return Err(err(format!(
             "failed ({status}); run it yourself to see why"
@@ -178,14 +204,82 @@ fn run_key_cmd(provider: &str, cmd: &str, wait: &KeyWait) -> Result<ApiKey, Conf
     Ok(ApiKey::new(key))
 }
 
-fn stop(child: &mut Child) {
-    let _ = child.kill();
-    let _ = child.wait();
+/// Process groups of detached key commands still running (see [`stop_all`]).
+static DETACHED: std::sync::Mutex<Vec<i32>> = std::sync::Mutex::new(Vec::new());
+
+/// Stop every detached key command still running (the app is ending).
+pub fn stop_all() {
+    let groups = std::mem::take(&mut *DETACHED.lock().unwrap_or_else(|e| e.into_inner()));
+    for pgid in groups {
+        kill_group(pgid);
+    }
+}
+
+#[cfg(unix)]
+fn kill_group(pgid: i32) {
+    // SAFETY: kill(2) with a negative pid signals that process group; no memory is touched.
+    unsafe {
+        libc::kill(-pgid, libc::SIGKILL);
+    }
+}
+
+#[cfg(not(unix))]
+fn kill_group(_: i32) {}
+
+/// A running key command: stopped (with everything it started, when detached) unless it
+/// exited by itself.
+struct Running {
+    child: Child,
+    /// Its process group, when it runs in a session of its own.
+    group: Option<i32>,
+    exited: bool,
+}
+
+impl Running {
+    fn new(child: Child, detached: bool) -> Running {
+        let group = detached.then(|| child.id() as i32);
+        if let Some(g) = group {
+            DETACHED.lock().unwrap_or_else(|e| e.into_inner()).push(g);
+        }
+        Running {
+            child,
+            group,
+            exited: false,
+        }
+    }
+
+    fn exited(&mut self) {
+        self.exited = true;
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(g) = self.group {
+            DETACHED
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .retain(|x| *x != g);
+            // What the command left running (it exited, or is being stopped).
+            kill_group(g);
+        }
+        if !self.exited {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tests run key commands one at a time: one of them stops every detached command.
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    fn serial() -> std::sync::MutexGuard<'static, ()> {
+        SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+    }
 
     fn source(cmd: &str) -> KeySource {
         KeySource {
@@ -198,13 +292,34 @@ mod tests {
     fn quick(ms: u64) -> KeyWait {
         KeyWait {
             timeout: Duration::from_millis(ms),
-            announce_after: None,
-            stop: CancellationToken::new(),
+            ..KeyWait::in_app(CancellationToken::new())
         }
+    }
+
+    /// Whether process `pid` still runs (gone, or a zombie waiting to be reaped, is not).
+    fn running(pid: &str) -> bool {
+        std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).is_ok_and(|s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|r| !r.trim_start().starts_with('Z'))
+        })
+    }
+
+    /// Waits until `pid` is not running; false if it still runs after a few seconds.
+    fn ends(pid: &str) -> bool {
+        let start = Instant::now();
+        while running(pid) {
+            if start.elapsed() > Duration::from_secs(5) {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        true
     }
 
     #[test]
     fn the_first_line_of_the_command_is_the_key() {
+        let _serial = serial();
         let key = source("printf 'sk-one\\nsecond line\\n'")
             .read("p", &quick(10_000))
             .unwrap()
@@ -213,20 +328,61 @@ mod tests {
     }
 
     #[test]
-    fn a_slow_command_is_stopped_with_a_message_that_says_so() {
+    fn a_slow_command_is_stopped_with_what_it_started() {
+        let _serial = serial();
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("pid");
+        let cmd = format!(
+            "sleep 30 & echo $! > '{}'; wait; echo KEY",
+            pidfile.display()
+        );
         let started = Instant::now();
-        let e = source("sleep 30; echo KEY")
-            .read("slowpoke", &quick(300))
-            .unwrap_err();
+        let e = source(&cmd).read("slowpoke", &quick(500)).unwrap_err();
         assert!(started.elapsed() < Duration::from_secs(10));
         assert!(
             e.0.contains("slowpoke") && e.0.contains("did not finish"),
             "{e}"
         );
+        let pid = std::fs::read_to_string(&pidfile).unwrap();
+        assert!(ends(&pid), "the sleep the command started was stopped too");
+    }
+
+    #[test]
+    fn output_after_the_first_line_is_read_not_cut_off() {
+        let _serial = serial();
+        // A command that goes on printing after the key must not die of a broken pipe.
+        let key = source("echo sk-first; sleep 0.2; seq 1 20000")
+            .read("p", &quick(10_000))
+            .unwrap()
+            .unwrap();
+        assert_eq!(key.expose(), "sk-first");
+    }
+
+    #[test]
+    fn stop_all_stops_detached_commands_at_exit() {
+        let _serial = serial();
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("pid");
+        let cmd = format!("sleep 30 & echo $! > '{}'; wait", pidfile.display());
+        let reader = std::thread::spawn(move || source(&cmd).read("p", &quick(60_000)));
+        let start = Instant::now();
+        while std::fs::read_to_string(&pidfile).map_or(true, |p| p.trim().is_empty()) {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the command started"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let pid = std::fs::read_to_string(&pidfile).unwrap();
+        stop_all();
+        assert!(ends(&pid), "stopped at once, not after the time limit");
+        let e = reader.join().unwrap().unwrap_err();
+        assert!(e.0.contains("failed"), "{e}");
     }
 
     #[test]
     fn a_command_can_be_stopped_while_it_runs() {
+        let _serial = serial();
         let wait = quick(30_000);
         let stop = wait.stop.clone();
         std::thread::spawn(move || {
@@ -241,6 +397,7 @@ mod tests {
 
     #[test]
     fn failing_and_silent_commands_are_errors_that_never_show_output() {
+        let _serial = serial();
         let e = source("echo sk-secret; exit 3")
             .read("p", &quick(10_000))
             .unwrap_err();

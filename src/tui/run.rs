@@ -52,8 +52,8 @@ pub struct Workbench {
 }
 
 /// Load config, theme and keys, and connect. Errors here are usage errors (exit 2), reported
-/// before the terminal is touched; a key command runs here too, so a prompt it shows can use
-/// the terminal.
+/// before the terminal is touched; a key command runs here too, so a program that asks on the
+/// terminal itself (pinentry) can.
 pub async fn prepare(args: &ConnectArgs, theme: Option<&str>) -> Result<Workbench, ConfigError> {
     prepare_with(args, theme, Opening::default()).await
 }
@@ -129,6 +129,8 @@ pub async fn run(args: ConnectArgs, theme: Option<String>) -> u8 {
     });
     let result = event_loop(&mut guard.terminal, EventStream::new(), &mut wb, crash).await;
     drop(guard);
+    // A key command still running for a provider switch ends with the app.
+    crate::config::key::stop_all();
     match result {
         Ok(_) => exit::OK,
         Err(e) => {
@@ -305,7 +307,7 @@ where
         }
         let deadline = if dirty {
             last_draw.map_or(now, |t| t + FRAME)
-        } else if wb.state.is_running() {
+        } else if wb.state.is_running() || wb.state.switching.is_some() {
             now + LIVE_TICK
         } else if let Some(n) = &wb.state.notice {
             now + Duration::from_millis(n.until_ms.saturating_sub(wb.state.now_ms).max(1))

@@ -117,6 +117,7 @@ impl View {
             conversation_lines: conv.total,
             conversation_height: conv.height,
             turn_starts: conv.turn_starts,
+            conversation_shift: conv.shift,
             reasoning_lines: reason.total,
             reasoning_height: reason.height,
             reasoning_top: reason.top,
@@ -309,5 +310,54 @@ mod tests {
         let screen = format!("{:?}", term.backend().buffer());
         assert!(screen.contains("Question number 0?"));
         assert!(screen.contains("Answer 0"));
+    }
+
+    /// The conversation pane's rows as text.
+    fn rows(term: &Terminal<TestBackend>, vp: &Viewport) -> Vec<String> {
+        let (x, y, w, h) = vp.conversation_area;
+        let buf = term.backend().buffer();
+        (y..y + h)
+            .map(|row| (x..x + w).map(|col| buf[(col, row)].symbol()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn scrolling_up_into_turns_not_laid_out_yet_moves_one_line_at_a_time() {
+        use crate::app::input::{Input, Key, KeyPress};
+        use crate::app::{Action, update};
+        let mut s = state(120);
+        s.focus = Pane::Conversation;
+        let mut view = View::new(Theme::builtin("dark"));
+        let mut term = Terminal::new(TestBackend::new(140, 40)).unwrap();
+        draw(&mut term, &mut view, &s);
+        // A resize: every turn's height is only an estimate now; then jump into the middle.
+        term.backend_mut().resize(90, 40);
+        let mut vp = draw(&mut term, &mut view, &s);
+        s.viewport = vp.clone();
+        s.conversation_scroll = Scroll {
+            top: vp.turn_starts[60],
+            follow: false,
+            reveal: None,
+        };
+        vp = draw(&mut term, &mut view, &s);
+        let mut before = rows(&term, &vp);
+        for step in 0..80 {
+            update(&mut s, Action::Viewport(vp.clone()));
+            update(
+                &mut s,
+                Action::Input {
+                    input: Input::Key(KeyPress::plain(Key::Up)),
+                    composer: String::new(),
+                },
+            );
+            vp = draw(&mut term, &mut view, &s);
+            let after = rows(&term, &vp);
+            assert_eq!(
+                after[1..],
+                before[..before.len() - 1],
+                "step {step}: the screen moved by exactly one line"
+            );
+            before = after;
+        }
     }
 }

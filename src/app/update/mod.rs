@@ -39,14 +39,18 @@ pub fn update(state: &mut State, action: Action) -> Outcome {
         Action::ProviderSwitched { name, result } => {
             switch::finished(state, name, result, &mut out)
         }
-        Action::Models(Ok(models)) => {
+        Action::Models {
+            provider,
+            result: Ok(models),
+        } if provider == state.provider.name => {
             // Names come from the server: keep only ones that can be shown and sent as they are.
             state.remote_models = models
                 .into_iter()
                 .filter(|m| !m.is_empty() && m.len() <= 200 && crate::text::inert(m) == m.as_str())
                 .collect();
         }
-        Action::Models(Err(_)) => out.dirty = false,
+        // A failed list, or one from the provider used before a switch.
+        Action::Models { .. } => out.dirty = false,
         Action::Viewport(v) => {
             out.dirty = false;
             state.viewport = v;
@@ -57,8 +61,8 @@ pub fn update(state: &mut State, action: Action) -> Outcome {
             if expired {
                 state.notice = None;
             }
-            // Live timers move only while something runs.
-            out.dirty = expired || state.is_running();
+            // Live timers and spinners move only while something runs.
+            out.dirty = expired || state.is_running() || state.switching.is_some();
         }
         Action::Hangup => commands::quit(state, &mut out),
     }

@@ -44,11 +44,15 @@ pub fn scroll(state: &mut State, pane: Scrolled, step: Step) {
                 v.reasoning_height,
             )
         }
-        Scrolled::Conversation => (
-            &mut state.conversation_scroll,
-            v.conversation_lines,
-            v.conversation_height,
-        ),
+        Scrolled::Conversation => {
+            settle_conversation(state);
+            let v = &state.viewport;
+            (
+                &mut state.conversation_scroll,
+                v.conversation_lines,
+                v.conversation_height,
+            )
+        }
     };
     let page = height.saturating_sub(2).max(1);
     match step {
@@ -70,11 +74,34 @@ pub fn scroll(state: &mut State, pane: Scrolled, step: Step) {
     }
 }
 
+/// Take the shift the conversation was drawn with into its scroll position (once).
+fn settle_conversation(state: &mut State) {
+    let shift = std::mem::take(&mut state.viewport.conversation_shift);
+    let scroll = &mut state.conversation_scroll;
+    if !scroll.follow {
+        scroll.top = scroll.top.saturating_add_signed(shift);
+    }
+}
+
+/// The line of the conversation drawn at the top.
+pub fn conversation_top(state: &State) -> usize {
+    let v = &state.viewport;
+    let s = &state.conversation_scroll;
+    let top = s.top_for(v.conversation_lines, v.conversation_height);
+    if s.follow {
+        top
+    } else {
+        top.saturating_add_signed(v.conversation_shift)
+    }
+}
+
 /// Select turn `t`: scroll it into view, show its reasoning.
 pub fn select_turn(state: &mut State, t: usize) {
     let last = state.conversation.turns.len().saturating_sub(1);
     state.selected = if t >= last { None } else { Some(t) };
     if let Some(&start) = state.viewport.turn_starts.get(t) {
+        // Turn starts are where lines are drawn now: no shift applies to them.
+        state.viewport.conversation_shift = 0;
         state.conversation_scroll.follow = false;
         state.conversation_scroll.top = start;
         if t >= last {

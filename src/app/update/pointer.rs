@@ -53,10 +53,7 @@ pub fn mouse(state: &mut State, m: MouseInput) {
             if in_conv {
                 state.focus = Pane::Conversation;
                 let row = (m.row - v.conversation_area.1) as usize;
-                let line = state
-                    .conversation_scroll
-                    .top_for(v.conversation_lines, v.conversation_height)
-                    + row;
+                let line = navigate::conversation_top(state) + row;
                 if let Some(turn) = v.turn_starts.iter().rposition(|&start| start <= line) {
                     navigate::select_turn(state, turn);
                 }

@@ -38,11 +38,6 @@ pub fn send(state: &mut State, composer: &str, out: &mut Outcome) {
         still_streaming(state, "a response is");
         return;
     }
-    if let Some(p) = &state.switching {
-        let msg = format!("still connecting to {p}");
-        notice(state, Level::Warn, msg);
-        return;
-    }
     let t = state.conversation.push_turn(text.to_string());
     state.selected = None;
     state.conversation_scroll.follow = true;
@@ -76,6 +71,13 @@ pub fn regenerate(state: &mut State, t: usize, settings: Option<Settings>, out: 
 /// Add a variant to turn `t` and start its run. Returns false (with a notice) when the
 /// settings cannot be sent.
 fn start_variant(state: &mut State, t: usize, settings: Settings, out: &mut Outcome) -> bool {
+    if let Some(p) = &state.switching {
+        // Which provider would it go to? Neither: wait for the switch (or stop it).
+        let key = state.keymap.hint(Command::Cancel);
+        let msg = format!("still connecting to {p} ({key} stops)");
+        notice(state, Level::Warn, msg);
+        return false;
+    }
     let (model, thinking, max_tokens) = settings;
     let route = &state.provider.route;
     let thinking = route.capabilities(&model).applicable(&thinking);

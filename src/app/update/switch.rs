@@ -23,12 +23,8 @@ pub fn start(state: &mut State, name: String, out: &mut Outcome) {
         );
         return;
     }
-    let key = state.keymap.hint(Command::Cancel);
-    notice(
-        state,
-        Level::Info,
-        format!("connecting to {name}… ({key} stops)"),
-    );
+    // The status line says "connecting to NAME…" for as long as it takes.
+    state.notice = None;
     state.switching = Some(name.clone());
     out.effects.push(Effect::SwitchProvider(name));
 }
@@ -62,6 +58,7 @@ pub fn finished(
             let msg = format!("now using {}", info.label);
             let model_known = info.route.model_info(&state.next.model).is_some();
             let default_model = info.default_model.clone();
+            out.effects.push(Effect::AdoptConnection(name));
             state.provider = info;
             state.remote_models.clear();
             notice(state, Level::Info, msg);

@@ -108,6 +108,14 @@ mod tests {
             Some(Duration::from_secs(5))
         );
         assert_eq!(retry_after_at("tomorrow", now), None);
+        // Impossible dates are no dates, even with a clock that would make them future ones.
+        for bad in [
+            "Sun, 06 Nov 1994 99:49:37 GMT",
+            "Sun, 99 Nov 1994 08:49:37 GMT",
+            "Sun, 31 Feb 1994 08:49:37 GMT",
+        ] {
+            assert_eq!(retry_after_at(bad, std::time::UNIX_EPOCH), None, "{bad}");
+        }
     }
 
     #[test]

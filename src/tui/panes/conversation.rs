@@ -42,6 +42,8 @@ pub struct Measured {
     pub height: usize,
     pub turn_starts: Vec<usize>,
     pub inner: Rect,
+    /// Lines the drawn top is below the scroll position's top (see [`ConversationPane`]).
+    pub shift: isize,
 }
 
 /// Indentation of message bodies.
@@ -112,6 +114,13 @@ pub struct ConversationPane {
     turns: HashMap<u64, TurnCache>,
     /// Per variant id.
     answers: HashMap<u64, MarkdownView>,
+    /// When a turn above the top of the screen is laid out and its height was only an
+    /// estimate, everything below it moves; the top moves with it by this many lines, so what
+    /// is on screen stays put. Kept until the scroll position changes (`update` takes the
+    /// shift into the new position: it is reported in the measurements).
+    shift: isize,
+    /// The scroll position `shift` belongs to.
+    seen: Option<Scroll>,
     /// Turns laid out in the last frame (for tests of what is done per frame).
     #[cfg(test)]
     pub laid_out: usize,
@@ -155,6 +164,10 @@ impl ConversationPane {
         {
             self.laid_out = 0;
         }
+        if self.seen != Some(view.scroll) || view.scroll.follow {
+            self.shift = 0;
+            self.seen = Some(view.scroll);
+        }
 
         // Heights: exact for turns laid out for this frame's key, estimated for the rest.
         let keys: Vec<TurnKey> = turns
@@ -188,6 +201,10 @@ impl ConversationPane {
                 total += h;
             }
             top = view.scroll.top_for(total, height);
+            if !view.scroll.follow {
+                let max = total.saturating_sub(height);
+                top = (top as isize + self.shift).clamp(0, max as isize) as usize;
+            }
             let stale: Vec<usize> = (0..n)
                 .filter(|&i| !exact[i] && starts[i] < top + height && starts[i] + heights[i] > top)
                 .collect();
@@ -195,8 +212,12 @@ impl ConversationPane {
                 break;
             }
             for i in stale {
+                let estimated = heights[i];
                 heights[i] = self.lay_out(i, &turns[i], keys[i], ctx, view.route);
                 exact[i] = true;
+                if !view.scroll.follow && starts[i] < top {
+                    self.shift += heights[i] as isize - estimated as isize;
+                }
             }
         }
 
@@ -229,6 +250,7 @@ impl ConversationPane {
             height,
             turn_starts: starts,
             inner,
+            shift: self.shift,
         }
     }
 

@@ -1,7 +1,8 @@
 //! The panes of the workbench. Each is a component: a type that owns the caches behind what
 //! it draws, and a `render` that reads the state (never changes it), borrows the theme, and
 //! lays out only what is visible and what changed. The screen ([`super::view`]) composes
-//! them; a compare column is another set of the same components.
+//! them. A pane takes the data it shows as arguments rather than the whole state, so a
+//! compare column can be another set of the same components.
 
 pub mod composer;
 pub mod conversation;

@@ -51,6 +51,16 @@ fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, state: &State) {
             t.status.patch(t.info),
         ));
     }
+    if let Some(name) = &state.switching {
+        left.push(Span::styled(
+            format!(
+                "{} connecting to {name}… ({} stops) ",
+                spinner(ctx.now_ms),
+                ctx.keymap.hint(Command::Cancel)
+            ),
+            t.status.patch(t.info),
+        ));
+    }
     if let Some(n) = &state.notice {
         let style = match n.level {
             Level::Info => t.info,
