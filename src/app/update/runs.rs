@@ -74,7 +74,7 @@ fn start_variant(state: &mut State, t: usize, settings: Settings, out: &mut Outc
     if let Some(p) = &state.switching {
         // Which provider would it go to? Neither: wait for the switch (or stop it).
         let key = state.keymap.hint(Command::Cancel);
-        let msg = format!("still connecting to {p} ({key} stops)");
+        let msg = format!("not sent: still connecting to {p} ({key} stops waiting)");
         notice(state, Level::Warn, msg);
         return false;
     }
