@@ -46,6 +46,21 @@ fn pick_slow() -> Vec<crossterm::event::Event> {
     events
 }
 
+/// Let the `slow` key command print its key, and wait until the switch is done: both the app
+/// and the effects layer are on `slow` then.
+async fn let_the_key_command_finish(
+    dir: &tempfile::TempDir,
+    term: &mut Terminal<TestBackend>,
+    wb: &mut Workbench,
+) {
+    std::fs::write(dir.path().join("go"), "").unwrap();
+    drive(term, wb, vec![], |s: &State| s.switching.is_none())
+        .await
+        .unwrap();
+    assert_eq!(wb.state.provider.name, "slow");
+    assert_eq!(wb.effects.provider(), "slow");
+}
+
 fn chats(sim: &Simulator) -> Vec<thinkbench::sim::RecordedRequest> {
     sim.requests()
         .into_iter()
@@ -83,14 +98,7 @@ async fn keys_are_taken_and_drawn_while_a_key_command_runs() {
         "demo",
         "the old connection until the new one is there"
     );
-    std::fs::write(dir.path().join("go"), "").unwrap();
-    drive(&mut term, &mut wb, vec![], |s: &State| {
-        s.switching.is_none()
-    })
-    .await
-    .unwrap();
-    assert_eq!(wb.state.provider.name, "slow");
-    assert_eq!(wb.effects.provider(), "slow");
+    let_the_key_command_finish(&dir, &mut term, &mut wb).await;
     // The new connection is the one requests go to, with its key.
     let mut events = chars(" world");
     events.push(key(KeyCode::Enter, KeyModifiers::NONE));
@@ -143,13 +151,6 @@ async fn the_cancel_key_stops_waiting_for_a_switch() {
         "{:?}",
         wb.state.notice
     );
-    std::fs::write(dir.path().join("go"), "").unwrap();
-    drive(&mut term, &mut wb, vec![], |s: &State| {
-        s.switching.is_none()
-    })
-    .await
-    .unwrap();
-    assert_eq!(wb.state.provider.name, "slow");
-    assert_eq!(wb.effects.provider(), "slow");
+    let_the_key_command_finish(&dir, &mut term, &mut wb).await;
     assert!(chats(&sim).is_empty());
 }
