@@ -19,6 +19,22 @@ pub struct Cli {
     /// Theme: dark, light, high-contrast, or a file name in the user themes directory.
     #[arg(long, global = false)]
     pub theme: Option<String>,
+    #[command(flatten)]
+    pub compare: CompareArgs,
+}
+
+/// Open the workbench comparing targets side by side.
+#[derive(Debug, Clone, Default, Args)]
+pub struct CompareArgs {
+    /// Compare 2–4 targets: MODEL[@think=on|off][,budget=N][,preserve=on|off][,provider=NAME],
+    /// separated by commas.
+    #[arg(long, value_name = "T1,T2[,T3,T4]")]
+    pub compare: Option<String>,
+    /// Compare the model (of --model, or the one target of --compare) under several thinking
+    /// settings: `think` (on vs off) or `budget=N[,N…]` (plus thinking off where the model is
+    /// hybrid).
+    #[arg(long, value_name = "think|budget=N,…")]
+    pub sweep: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -293,22 +293,8 @@ fn json_result(
         }),
         RunEnd::Complete => Value::Null,
     };
-    let cost = match (conn.route.model_info(model).and_then(|m| m.price), &t.usage) {
-        (Some(p), Some(u)) => match (u.input_tokens, u.output_tokens) {
-            (Some(i), Some(o)) => {
-                {
-                    // Thinking mode is billed at the thinking price when reasoning happened.
-                    let reasoned = match u.reasoning_tokens {
-                        Some(n) => n > 0,
-                        None => !t.reasoning.is_empty(),
-                    };
-                    json!(p.cost(i, o, chat.thinking.thinks != Some(false) && reasoned))
-                }
-            }
-            _ => Value::Null,
-        },
-        _ => Value::Null,
-    };
+    let price = conn.route.model_info(model).and_then(|m| m.price);
+    let cost = crate::session::cost_usd(price, &chat.thinking, t);
     json!({
         "model": model,
         "provider": conn.spec.name,

@@ -1,10 +1,12 @@
 //! The conversation: turns, their answer variants, and the settings, usage and timings each
 //! variant was produced with. Plain data that serializes; no terminal types, no secrets.
 
+pub mod proof;
 pub mod tokens;
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::Price;
 use crate::provider::plan::{Resolved, ThinkingSettings};
 use crate::provider::request::Message;
 use crate::provider::{FinishReason, StreamEvent, Transcript};
@@ -150,14 +152,9 @@ impl Variant {
         }
     }
 
-    /// Whether the output is billed at the thinking price: thinking mode, and reasoning
-    /// happened (by the server's count, or by the text when it gave none).
+    /// Whether the output is billed at the thinking price (see [`billed_as_thinking`]).
     pub fn billed_as_thinking(&self) -> bool {
-        self.settings.resolved.thinks != Some(false)
-            && match self.reply.usage.as_ref().and_then(|u| u.reasoning_tokens) {
-                Some(n) => n > 0,
-                None => !self.reply.reasoning.is_empty(),
-            }
+        billed_as_thinking(&self.settings.resolved, &self.reply)
     }
 
     /// For an answer cut off by the output limit: a thinking budget that leaves room for the
@@ -191,6 +188,26 @@ impl Variant {
         }
         None
     }
+}
+
+/// Whether a reply is billed at the thinking price: it was sent in thinking mode, and reasoning
+/// happened (by the server's count, or by the text when it gave none).
+pub fn billed_as_thinking(resolved: &Resolved, reply: &Transcript) -> bool {
+    resolved.thinks != Some(false)
+        && match reply.usage.as_ref().and_then(|u| u.reasoning_tokens) {
+            Some(n) => n > 0,
+            None => !reply.reasoning.is_empty(),
+        }
+}
+
+/// What a reply cost in USD at `price`, once the server reported its usage.
+pub fn cost_usd(price: Option<Price>, resolved: &Resolved, reply: &Transcript) -> Option<f64> {
+    let (p, u) = (price?, reply.usage.as_ref()?);
+    Some(p.cost(
+        u.input_tokens?,
+        u.output_tokens?,
+        billed_as_thinking(resolved, reply),
+    ))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

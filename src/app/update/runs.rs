@@ -11,7 +11,7 @@ use crate::provider::StreamEvent;
 use crate::provider::client::{Failure, RunEnd, RunEvent, RunOutcome};
 use crate::provider::plan::{Switch, ThinkingSettings};
 use crate::provider::route::Ask;
-use crate::session::{BudgetTrouble, MessageSettings, RequestRecord, Status, TimingsMs};
+use crate::session::{BudgetTrouble, MessageSettings, RequestRecord, Status, TimingsMs, cost_usd};
 use crate::text::group;
 
 /// Model, thinking settings and output cap of a run.
@@ -307,11 +307,7 @@ pub fn ended(state: &mut State, variant: u64, outcome: RunOutcome) {
         total: Some(outcome.timings.total.as_millis() as u64),
     };
     v.malformed = outcome.info.malformed;
-    if let (Some(p), Some(u)) = (price, &v.reply.usage)
-        && let (Some(i), Some(o)) = (u.input_tokens, u.output_tokens)
-    {
-        v.cost_usd = Some(p.cost(i, o, v.billed_as_thinking()));
-    }
+    v.cost_usd = cost_usd(price, &v.settings.resolved, &v.reply);
     let mut message = None;
     v.status = match outcome.end {
         RunEnd::Complete => Status::Complete,

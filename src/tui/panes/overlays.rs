@@ -9,6 +9,7 @@ use super::{Ctx, draw_line, fill_row};
 use crate::app::keymap::{Command, Keymap};
 use crate::app::state::{BUDGET_PRESETS, Overlay, PickItem, State};
 use crate::provider::plan::{Capabilities, Switch};
+use crate::session::proof::Proof;
 use crate::session::{Status, Variant};
 use crate::text::display;
 use crate::tui::format::{group, secs, usd};
@@ -323,38 +324,10 @@ fn picker(frame: &mut Frame, full: Rect, ctx: &Ctx, state: &State, query: &str, 
     }
 }
 
-/// Checks that flag a mismatch between what was asked and what came back.
+/// Checks that flag a mismatch between what was asked and what came back: the warnings of
+/// the message's proof, and what is wrong with the stream itself.
 pub fn checks(v: &Variant) -> Vec<String> {
-    let mut out = Vec::new();
-    let r = &v.settings.resolved;
-    if r.thinks == Some(false) && !v.reply.reasoning.is_empty() {
-        out.push("thinking was off, but reasoning arrived".into());
-    }
-    if r.thinks == Some(true)
-        && v.reply.reasoning.is_empty()
-        && matches!(v.status, Status::Complete)
-    {
-        out.push("thinking was on, but no reasoning arrived".into());
-    }
-    if r.budget.is_some()
-        && v.reply
-            .usage
-            .as_ref()
-            .is_some_and(|u| u.reasoning_tokens.is_none())
-    {
-        out.push("a budget was set, but the server reported no reasoning-token count".into());
-    }
-    if let (Some(b), Some(n)) = (
-        r.budget,
-        v.reply.usage.as_ref().and_then(|u| u.reasoning_tokens),
-    ) && n > b as u64
-    {
-        out.push(format!(
-            "reasoning used {} tokens, over the budget of {}",
-            group(n),
-            group(b as u64)
-        ));
-    }
+    let mut out: Vec<String> = Proof::of(v).warnings().map(str::to_string).collect();
     if v.reply.usage.is_none() && matches!(v.status, Status::Complete) {
         out.push("no usage was reported".into());
     }

@@ -1,0 +1,9 @@
+//! Comparing targets: what a target is (a model with its thinking settings, and optionally a
+//! provider), sweeps that build the targets of one model, and what sets the results apart.
+//! Shared by `thinkbench compare` and the workbench's compare columns; no terminal types.
+
+pub mod sweep;
+pub mod target;
+
+pub use sweep::{MAX_COLUMNS, Sweep};
+pub use target::{TargetError, TargetSpec};
