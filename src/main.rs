@@ -29,7 +29,7 @@ fn main() -> ExitCode {
             Some(Command::Ask(args)) => commands::ask::run(args).await,
             Some(Command::Sim(args)) => commands::sim::run(args).await,
             Some(Command::Screenshots(args)) => commands::screenshots::run(args).await,
-            None => thinkbench::tui::run::run(cli.connect, cli.theme).await,
+            None => thinkbench::tui::run::run(cli.connect, cli.theme, cli.compare).await,
         }
     });
     // Do not wait for background tasks (a demo simulator, a stalled connection).

@@ -20,6 +20,11 @@ pub enum Action {
         name: String,
         result: Result<ProviderInfo, String>,
     },
+    /// A connection for compare columns that go to provider `name` was opened (or not).
+    ConnectionOpened {
+        name: String,
+        result: Result<ProviderInfo, String>,
+    },
     /// The models provider `provider` lists.
     Models {
         provider: String,
@@ -39,6 +44,8 @@ pub enum Effect {
     /// Send `request` and report its progress as [`Action::Run`] / [`Action::RunEnded`].
     StartRun {
         variant: u64,
+        /// Whose connection carries it.
+        provider: String,
         request: PreparedRequest,
     },
     CancelRun(u64),
@@ -53,8 +60,14 @@ pub enum Effect {
     SwitchProvider(String),
     /// Stop connecting: its result is not wanted any more.
     CancelSwitch,
-    /// The switch to this provider was accepted: send requests through its connection.
+    /// The switch to this provider was accepted: the conversation's requests go through its
+    /// connection from now on.
     AdoptConnection(String),
+    /// Open a connection to a provider for compare columns; answer with
+    /// [`Action::ConnectionOpened`].
+    OpenConnection(String),
+    /// The connection just opened is used (by compare columns).
+    KeepConnection(String),
     /// Ask the server for its models; answer with [`Action::Models`].
     FetchModels,
     /// The app ends: stop background work that is not a run (runs get their own

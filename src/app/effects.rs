@@ -1,5 +1,6 @@
 //! Effects: the small layer that turns what `update` asked for into tasks, and their results
-//! back into actions on the bus. It owns the connection (and so the API key).
+//! back into actions on the bus. It owns the connections (and so the API keys): the main one,
+//! and those of compare columns that go to other providers.
 //!
 //! Nothing here waits: every effect returns at once, having at most spawned a task. That is
 //! what keeps the UI loop live while a request runs, a key command asks for a passphrase or a
@@ -19,32 +20,44 @@ use crate::provider::client::{Failure, RunEnd, RunOutcome};
 use super::action::{Action, Effect};
 use super::state::ProviderInfo;
 
-/// A provider switch under way: its name, its task, and the token that stops its key command.
-struct Switching {
-    name: String,
+/// A connection being opened: its task, and the token that stops its key command.
+struct Pending {
     task: JoinHandle<()>,
     stop: CancellationToken,
 }
 
-impl Switching {
+impl Pending {
     fn stop(self) {
         self.stop.cancel();
         self.task.abort();
     }
 }
 
+/// Why a connection is opened: to switch to it, or for a compare column.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Switch,
+    Column,
+}
+
 pub struct Effects {
-    conn: Connection,
+    /// Connections in use, by provider name.
+    conns: HashMap<String, Connection>,
+    /// The provider the conversation talks to.
+    main: String,
     config: Config,
     args: ConnectArgs,
     tx: UnboundedSender<Action>,
     runs: HashMap<u64, CancellationToken>,
-    /// The provider switch under way.
-    switch: Option<Switching>,
-    /// Connections opened by switch tasks. One is taken into use only when `update` accepts
-    /// its switch ([`Effect::AdoptConnection`]); the others are dropped.
+    /// The provider switch under way (one at a time).
+    switch: Option<(String, Pending)>,
+    /// Connections being opened for compare columns.
+    opening: HashMap<String, Pending>,
+    /// Connections opened by those tasks, waiting to be taken into use
+    /// ([`Effect::AdoptConnection`], [`Effect::KeepConnection`]) or dropped.
     opened: UnboundedReceiver<Connection>,
     opened_tx: UnboundedSender<Connection>,
+    waiting: HashMap<String, Connection>,
 }
 
 impl Effects {
@@ -55,77 +68,71 @@ impl Effects {
         tx: UnboundedSender<Action>,
     ) -> Effects {
         let (opened_tx, opened) = unbounded_channel();
+        let main = conn.spec.name.clone();
         Effects {
-            conn,
+            conns: HashMap::from([(main.clone(), conn)]),
+            main,
             config,
             args,
             tx,
             runs: HashMap::new(),
             switch: None,
+            opening: HashMap::new(),
             opened,
             opened_tx,
+            waiting: HashMap::new(),
         }
+    }
+
+    fn main(&self) -> &Connection {
+        &self.conns[&self.main]
     }
 
     /// Carry out `effect`. The composer's effects belong to the terminal side and are not
     /// handled here.
     pub fn apply(&mut self, effect: Effect) {
         match effect {
-            Effect::StartRun { variant, request } => {
-                let token = CancellationToken::new();
-                self.runs.insert(variant, token.clone());
-                let client = self.conn.client.clone();
-                let key = self.conn.key.clone();
-                let tx = self.tx.clone();
-                let events = tx.clone();
-                let run = tokio::spawn(async move {
-                    client
-                        .run(&request, key.as_ref(), &token, &mut |event| {
-                            let _ = events.send(Action::Run { variant, event });
-                        })
-                        .await
-                });
-                // Whatever happens to the run, its message learns how it ended: a run that
-                // panicked must not leave the message waiting forever.
-                tokio::spawn(async move {
-                    let outcome = match run.await {
-                        Ok(outcome) => outcome,
-                        Err(e) => crashed(if e.is_panic() {
-                            "the request task crashed"
-                        } else {
-                            "the request task was stopped"
-                        }),
-                    };
-                    let _ = tx.send(Action::RunEnded { variant, outcome });
-                });
-            }
+            Effect::StartRun {
+                variant,
+                provider,
+                request,
+            } => self.start_run(variant, &provider, request),
             Effect::CancelRun(variant) => {
                 if let Some(t) = self.runs.remove(&variant) {
                     t.cancel();
                 }
             }
-            Effect::SwitchProvider(name) => self.switch_provider(name),
+            Effect::SwitchProvider(name) => {
+                self.stop_switch();
+                let pending = self.open(name.clone(), Purpose::Switch);
+                self.switch = Some((name, pending));
+            }
             Effect::CancelSwitch => self.stop_switch(),
             Effect::AdoptConnection(name) => {
-                let mut adopted = None;
-                while let Ok(conn) = self.opened.try_recv() {
-                    if conn.spec.name == name {
-                        adopted = Some(conn);
-                    }
+                self.keep(&name);
+                if self.conns.contains_key(&name) {
+                    self.main = name.clone();
                 }
-                if let Some(conn) = adopted {
-                    self.conn = conn;
-                }
-                if self.switch.as_ref().is_some_and(|s| s.name == name) {
+                if self.switch.as_ref().is_some_and(|(n, _)| *n == name) {
                     self.switch = None;
                 }
             }
+            Effect::OpenConnection(name) => {
+                if !self.conns.contains_key(&name) && !self.opening.contains_key(&name) {
+                    let pending = self.open(name.clone(), Purpose::Column);
+                    self.opening.insert(name, pending);
+                }
+            }
+            Effect::KeepConnection(name) => {
+                self.keep(&name);
+                self.opening.remove(&name);
+            }
             Effect::FetchModels => {
-                let client = self.conn.client.clone();
-                let key = self.conn.key.clone();
-                let route = &self.conn.route;
-                let (base, protocol) = (route.base_url.clone(), route.protocol);
-                let provider = self.conn.spec.name.clone();
+                let conn = self.main();
+                let client = conn.client.clone();
+                let key = conn.key.clone();
+                let (base, protocol) = (conn.route.base_url.clone(), conn.route.protocol);
+                let provider = self.main.clone();
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
                     let result = client.list_models(&base, protocol, key.as_ref()).await;
@@ -133,23 +140,85 @@ impl Effects {
                 });
             }
             Effect::ClearComposer | Effect::ComposerNewline | Effect::ComposerInsert(_) => {}
-            // Runs were cancelled by their own effects; what is left is a switch.
-            Effect::Quit => self.stop_switch(),
+            // Runs were cancelled by their own effects; what is left is connections being
+            // opened.
+            Effect::Quit => {
+                self.stop_switch();
+                for (_, p) in self.opening.drain() {
+                    p.stop();
+                }
+            }
         }
     }
 
-    /// Stop the switch under way, if any, and drop connections nobody took.
+    fn start_run(
+        &mut self,
+        variant: u64,
+        provider: &str,
+        request: crate::provider::request::PreparedRequest,
+    ) {
+        let tx = self.tx.clone();
+        let Some(conn) = self.conns.get(provider) else {
+            // Not reachable from `update`, which sends only where a connection is known.
+            let outcome = crashed(&format!("no connection to provider {provider}"));
+            let _ = tx.send(Action::RunEnded { variant, outcome });
+            return;
+        };
+        let token = CancellationToken::new();
+        self.runs.insert(variant, token.clone());
+        let client = conn.client.clone();
+        let key = conn.key.clone();
+        let events = tx.clone();
+        let run = tokio::spawn(async move {
+            client
+                .run(&request, key.as_ref(), &token, &mut |event| {
+                    let _ = events.send(Action::Run { variant, event });
+                })
+                .await
+        });
+        // Whatever happens to the run, its message learns how it ended: a run that panicked
+        // must not leave the message waiting forever.
+        tokio::spawn(async move {
+            let outcome = match run.await {
+                Ok(outcome) => outcome,
+                Err(e) => crashed(if e.is_panic() {
+                    "the request task crashed"
+                } else {
+                    "the request task was stopped"
+                }),
+            };
+            let _ = tx.send(Action::RunEnded { variant, outcome });
+        });
+    }
+
+    /// Stop the switch under way, if any, and drop a connection it opened that nobody took.
     fn stop_switch(&mut self) {
-        if let Some(s) = self.switch.take() {
-            s.stop();
+        if let Some((name, p)) = self.switch.take() {
+            p.stop();
+            self.collect();
+            self.waiting.remove(&name);
         }
-        while self.opened.try_recv().is_ok() {}
     }
 
-    /// Connect to provider `name` in a task of its own (a key command may take long); the
-    /// result comes back as [`Action::ProviderSwitched`].
-    fn switch_provider(&mut self, name: String) {
-        self.stop_switch();
+    /// Take what the open tasks have sent so far.
+    fn collect(&mut self) {
+        while let Ok(conn) = self.opened.try_recv() {
+            self.waiting.insert(conn.spec.name.clone(), conn);
+        }
+    }
+
+    /// Take the opened connection to `name` into use.
+    fn keep(&mut self, name: &str) {
+        self.collect();
+        if let Some(conn) = self.waiting.remove(name) {
+            self.conns.insert(name.to_string(), conn);
+        }
+    }
+
+    /// Open a connection to provider `name` in a task of its own (a key command may take
+    /// long); the result comes back as [`Action::ProviderSwitched`] or
+    /// [`Action::ConnectionOpened`].
+    fn open(&self, name: String, purpose: Purpose) -> Pending {
         // "demo" is the built-in simulator; anything else a provider by name.
         let demo = name == "demo";
         let args = ConnectArgs {
@@ -169,23 +238,22 @@ impl Effects {
             key_wait: KeyWait::in_app(stop.clone()),
             ..Opening::default()
         };
-        let switched = name.clone();
         let task = tokio::spawn(async move {
             let result = match Connection::open_with(&args, &config, how).await {
                 Ok(conn) => {
                     let info = provider_info(&conn);
-                    // The connection first, so it is there when its action is observed.
+                    // The connection first, so it is there when its action is taken.
                     let _ = opened.send(conn);
                     Ok(info)
                 }
                 Err(e) => Err(e.to_string()),
             };
-            let _ = tx.send(Action::ProviderSwitched {
-                name: switched,
-                result,
+            let _ = tx.send(match purpose {
+                Purpose::Switch => Action::ProviderSwitched { name, result },
+                Purpose::Column => Action::ConnectionOpened { name, result },
             });
         });
-        self.switch = Some(Switching { name, task, stop });
+        Pending { task, stop }
     }
 
     /// Look at an action on its way to `update`: a finished run is forgotten.
@@ -197,7 +265,12 @@ impl Effects {
 
     /// The provider requests go to (for tests of which connection is in use).
     pub fn provider(&self) -> &str {
-        &self.conn.spec.name
+        &self.main
+    }
+
+    /// Whether a connection to `name` is in use (for tests).
+    pub fn connected_to(&self, name: &str) -> bool {
+        self.conns.contains_key(name)
     }
 }
 

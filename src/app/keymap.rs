@@ -63,6 +63,14 @@ commands! {
     Inspect = "inspect": "inspect the selected message: request sent, usage received",
     RetryBiggerBudget = "retry_bigger_budget": "retry the selected message with twice the budget",
     RetryWithoutThinking = "retry_without_thinking": "retry the selected message with thinking off",
+    Compare = "compare": "compare targets side by side (opens the target picker), or go back",
+    ColumnNext = "column_next": "compare: the next column",
+    ColumnPrev = "column_prev": "compare: the previous column",
+    FoldAll = "fold_all": "compare: fold / unfold the reasoning of every column",
+    Diff = "diff": "compare: word diff of two columns' answers (Tab: their reasoning)",
+    Chart = "chart": "compare: chart of reasoning tokens, time and cost per column",
+    Adopt = "adopt": "compare: go on in the conversation with this column's target",
+    AsAnswer = "as_answer": "compare: take the reasoning as the answer (when the answer arrived there)",
 }
 
 /// Key → command, and command → keys (for help and hints).

@@ -56,6 +56,7 @@ fn state() -> State {
         reasoning_top: 0,
         conversation_shift: 0,
         overlay_max_scroll: 3,
+        columns: Vec::new(),
     };
     s
 }
@@ -92,7 +93,9 @@ fn send(s: &mut State, prompt: &str) -> (u64, serde_json::Value) {
     out.effects
         .into_iter()
         .find_map(|e| match e {
-            Effect::StartRun { variant, request } => Some((variant, request.body)),
+            Effect::StartRun {
+                variant, request, ..
+            } => Some((variant, request.body)),
             _ => None,
         })
         .expect("a run starts")
@@ -387,7 +390,9 @@ fn regenerate_keeps_variants_browsable() {
         .effects
         .iter()
         .find_map(|e| match e {
-            Effect::StartRun { variant, request } => Some((*variant, request.body.clone())),
+            Effect::StartRun {
+                variant, request, ..
+            } => Some((*variant, request.body.clone())),
             _ => None,
         })
         .unwrap();
@@ -995,4 +1000,191 @@ fn nothing_is_sent_while_a_switch_is_under_way_and_only_the_awaited_result_count
     );
     assert!(out.effects.is_empty(), "no connection is adopted");
     assert_eq!(s.provider.name, "demo");
+}
+
+/// Open the compare picker, type `targets`, press Enter.
+fn compare(s: &mut State, targets: &str) -> Outcome {
+    press(s, "f4");
+    assert!(matches!(s.top_overlay(), Some(Overlay::Targets { .. })));
+    // The picker is seeded; start from an empty field.
+    while matches!(s.top_overlay(), Some(Overlay::Targets { input, .. }) if !input.is_empty()) {
+        press(s, "backspace");
+    }
+    typed(s, targets);
+    press(s, "enter")
+}
+
+/// The runs a key started: (variant, request body).
+fn started(out: &Outcome) -> Vec<(u64, serde_json::Value)> {
+    out.effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::StartRun {
+                variant, request, ..
+            } => Some((*variant, request.body.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_compare_picker_is_seeded_and_says_what_is_wrong() {
+    let mut s = state();
+    press(&mut s, "f4");
+    match s.top_overlay() {
+        Some(Overlay::Targets { input, .. }) => {
+            assert_eq!(input, "qwen3.7-plus, qwen3.7-plus@think=off")
+        }
+        other => panic!("{other:?}"),
+    }
+    press(&mut s, "esc");
+    for (bad, needle) in [
+        ("qwen3.7-plus", "2 to 4"),
+        ("qwen3.7-plus, qwq-plus@think=off", "thinking-only"),
+        ("qwen3.7-plus, qwen3.7-plus@speed=9", "unknown setting"),
+        (
+            "qwen3.7-plus, qwen3.7-plus@provider=nowhere",
+            "no provider named",
+        ),
+        ("sweep budget=1,2,3,4", "at most 4"),
+    ] {
+        compare(&mut s, bad);
+        match s.top_overlay() {
+            Some(Overlay::Targets { error: Some(e), .. }) => {
+                assert!(e.contains(needle), "{bad}: {e}")
+            }
+            other => panic!("{bad}: {other:?}"),
+        }
+        press(&mut s, "esc");
+        assert!(s.compare.is_none());
+    }
+}
+
+#[test]
+fn one_prompt_goes_to_every_column_with_its_own_history() {
+    let mut s = state();
+    let (a, _) = send(&mut s, "shared start");
+    finish(&mut s, a, Some(3), FinishReason::Stop);
+    compare(&mut s, "qwen3.7-plus@budget=500, qwen3.7-plus@think=off");
+    let c = s.compare.as_ref().expect("comparing");
+    assert!(c.shown && c.columns.len() == 2);
+    // Enter sends to both columns.
+    let out = key(&mut s, KeyPress::plain(Key::Enter), "first question");
+    let runs = started(&out);
+    assert_eq!(runs.len(), 2);
+    assert!(out.effects.contains(&Effect::ClearComposer));
+    assert_eq!(runs[0].1["thinking_budget"], 500);
+    assert_eq!(runs[0].1["enable_thinking"], true);
+    assert_eq!(runs[1].1["enable_thinking"], false);
+    assert_ne!(runs[0].0, runs[1].0, "run ids are unique");
+    // Each column answers on its own.
+    stream(
+        &mut s,
+        runs[0].0,
+        vec![StreamEvent::Answer("answer one".into())],
+    );
+    end(&mut s, runs[0].0, RunEnd::Complete);
+    stream(
+        &mut s,
+        runs[1].0,
+        vec![StreamEvent::Answer("answer two".into())],
+    );
+    end(&mut s, runs[1].0, RunEnd::Complete);
+    assert!(
+        s.conversation.turns.len() == 1,
+        "the conversation is untouched"
+    );
+    // A follow-up: each column's history is its own, after the shared start.
+    let out = key(&mut s, KeyPress::plain(Key::Enter), "follow-up");
+    let runs = started(&out);
+    for (i, own) in ["answer one", "answer two"].iter().enumerate() {
+        let m = &runs[i].1["messages"];
+        assert_eq!(m[0]["content"], "shared start");
+        assert_eq!(m[2]["content"], "first question");
+        assert_eq!(m[3]["content"], *own, "column {i} sends its own answer");
+        assert_eq!(m[4]["content"], "follow-up");
+        let other = ["answer one", "answer two"][1 - i];
+        assert!(!m.to_string().contains(other), "never another column's");
+    }
+}
+
+#[test]
+fn cancelling_one_column_leaves_the_others_running() {
+    let mut s = state();
+    compare(&mut s, "qwen3.7-plus, qwen3.7-plus@think=off");
+    let runs = started(&key(&mut s, KeyPress::plain(Key::Enter), "q"));
+    press(&mut s, "tab");
+    press(&mut s, ">");
+    assert_eq!(s.compare.as_ref().unwrap().focus, 1);
+    let out = press(&mut s, "esc");
+    assert_eq!(out.effects, vec![Effect::CancelRun(runs[1].0)]);
+    let c = s.compare.as_ref().unwrap();
+    assert!(c.columns[0].is_running());
+    assert_eq!(c.columns[1].latest().unwrap().status, Status::Cancelled);
+    // A failure in one column shows there; the other finishes.
+    end(
+        &mut s,
+        runs[0].0,
+        RunEnd::Failed(Failure::Network("connection refused".into())),
+    );
+    assert!(!s.is_running());
+    let out = press(&mut s, "ctrl+c");
+    assert!(
+        out.effects.contains(&Effect::Quit),
+        "nothing runs: Ctrl+C quits"
+    );
+}
+
+#[test]
+fn adopting_a_column_goes_on_with_its_target_and_keeps_the_others_as_variants() {
+    let mut s = state();
+    compare(&mut s, "qwen3.7-plus, qwen3.7-plus@think=off,budget=100");
+    let e = match s.top_overlay() {
+        Some(Overlay::Targets { error: Some(e), .. }) => e.clone(),
+        _ => String::new(),
+    };
+    assert!(e.contains("only when thinking is on"), "{e}");
+    press(&mut s, "esc");
+    compare(&mut s, "qwen3.7-plus@budget=800, qwen3.7-plus@think=off");
+    let runs = started(&key(&mut s, KeyPress::plain(Key::Enter), "q"));
+    for (id, text) in [(runs[0].0, "with thinking"), (runs[1].0, "without")] {
+        stream(&mut s, id, vec![StreamEvent::Answer(text.into())]);
+        end(&mut s, id, RunEnd::Complete);
+    }
+    press(&mut s, "tab");
+    press(&mut s, ">");
+    press(&mut s, "f9");
+    assert!(s.compare.is_none());
+    assert_eq!(s.conversation.turns.len(), 1);
+    let turn = &s.conversation.turns[0];
+    assert_eq!(turn.active().unwrap().reply.answer, "without");
+    assert_eq!(turn.variants.len(), 2, "the other column is a variant");
+    assert_eq!(s.next.thinking.thinking, Some(false));
+    // The conversation goes on with the adopted target's settings on the wire.
+    let (_, body) = send(&mut s, "next");
+    assert_eq!(body["enable_thinking"], false);
+    assert_eq!(body["messages"][1]["content"], "without");
+}
+
+#[test]
+fn an_answer_in_the_reasoning_channel_can_be_taken_as_the_answer() {
+    let mut s = state();
+    compare(&mut s, "qwen3.7-plus, qwen3.7-plus@think=off");
+    let runs = started(&key(&mut s, KeyPress::plain(Key::Enter), "q"));
+    stream(
+        &mut s,
+        runs[0].0,
+        vec![StreamEvent::Reasoning("The answer is 42.".into())],
+    );
+    stream(
+        &mut s,
+        runs[0].0,
+        vec![StreamEvent::Finish(FinishReason::Stop)],
+    );
+    end(&mut s, runs[0].0, RunEnd::Complete);
+    press(&mut s, "tab");
+    press(&mut s, "u");
+    let v = s.compare.as_ref().unwrap().columns[0].latest().unwrap();
+    assert_eq!(v.reply.answer, "The answer is 42.");
+    assert!(v.reply.reasoning.is_empty());
 }

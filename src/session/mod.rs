@@ -269,6 +269,25 @@ impl Conversation {
         id
     }
 
+    /// Add a variant with id `id` (from another conversation's counter: the app keeps run ids
+    /// unique across every conversation it shows) and make it active.
+    pub fn push_variant_as(&mut self, t: usize, id: u64, settings: MessageSettings, now_ms: u64) {
+        self.ids_above(id);
+        let turn = &mut self.turns[t];
+        turn.variants.push(Variant::new(id, settings, now_ms));
+        turn.active = turn.variants.len() - 1;
+    }
+
+    /// Hand out only ids above `id` from now on.
+    pub fn ids_above(&mut self, id: u64) {
+        self.next_id = self.next_id.max(id);
+    }
+
+    /// The highest id handed out so far.
+    pub fn last_id(&self) -> u64 {
+        self.next_id
+    }
+
     pub fn find_variant(&self, id: u64) -> Option<(usize, usize)> {
         self.turns.iter().enumerate().find_map(|(t, turn)| {
             turn.variants

@@ -23,8 +23,9 @@ use crate::app::effects::{Effects, provider_info};
 use crate::app::input::Input;
 use crate::app::keymap::Keymap;
 use crate::app::state::{Level, Notice, Pane, State};
+use crate::app::update::start_compare;
 use crate::app::{Action, Effect, update};
-use crate::cli::ConnectArgs;
+use crate::cli::{CompareArgs, ConnectArgs};
 use crate::config::{Config, ConfigError, paths};
 use crate::connect::{Connection, Opening};
 use crate::exit;
@@ -106,8 +107,9 @@ pub async fn prepare_with(
 /// that a crash gives the terminal back.
 pub const PANIC_TEST_ENV: &str = "THINKBENCH_PANIC_TEST";
 
-/// `thinkbench` with no subcommand: the full-screen workbench.
-pub async fn run(args: ConnectArgs, theme: Option<String>) -> u8 {
+/// `thinkbench` with no subcommand: the full-screen workbench (comparing targets from the
+/// start with `--compare` / `--sweep`).
+pub async fn run(args: ConnectArgs, theme: Option<String>, compare: CompareArgs) -> u8 {
     let mut wb = match prepare(&args, theme.as_deref()).await {
         Ok(wb) => wb,
         Err(e) => {
@@ -115,6 +117,19 @@ pub async fn run(args: ConnectArgs, theme: Option<String>) -> u8 {
             return exit::USAGE;
         }
     };
+    if compare.compare.is_some() || compare.sweep.is_some() {
+        match start_compare(
+            &mut wb.state,
+            compare.compare.as_deref(),
+            compare.sweep.as_deref(),
+        ) {
+            Ok(out) => apply(&mut wb, out.effects),
+            Err(e) => {
+                eprintln!("thinkbench: {e}");
+                return exit::USAGE;
+            }
+        }
+    }
     let _log = crate::logging::init();
     let mut guard = match TerminalGuard::enter() {
         Ok(g) => g,

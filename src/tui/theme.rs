@@ -192,6 +192,9 @@ theme!(
     popup,
     popup_selected,
     inert,
+    diff_removed,
+    diff_added,
+    best,
 );
 
 fn parse_file(text: &str) -> Result<ThemeFile, String> {

@@ -6,6 +6,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 
 use super::panes::Ctx;
+use ratatui::text::{Line, Span};
+
+use super::panes::column::{ColumnPane, ColumnView};
 use super::panes::composer::{ComposerPane, ComposerView};
 use super::panes::conversation::{ConversationPane, ConversationView};
 use super::panes::gauge::{GaugePane, GaugeView};
@@ -13,7 +16,10 @@ use super::panes::overlays::Overlays;
 use super::panes::reasoning::{ReasoningPane, ReasoningView};
 use super::panes::status::StatusLine;
 use super::theme::Theme;
-use crate::app::state::{Pane, State, Viewport};
+use crate::app::keymap::Command;
+use crate::app::state::compare::Compare;
+use crate::app::state::{ColumnMeasure, Pane, State, Viewport};
+use crate::compare::{Summary, summarize};
 
 /// View state: the theme, the composer's editor and the panes with their caches. Not domain
 /// state.
@@ -25,6 +31,8 @@ pub struct View {
     gauge: GaugePane,
     status: StatusLine,
     overlays: Overlays,
+    /// The compare columns' components, for comparison `columns.0`.
+    columns: (u64, Vec<ColumnPane>),
     /// Frames drawn (for the benchmark).
     pub frames: u64,
 }
@@ -39,6 +47,7 @@ impl View {
             gauge: GaugePane,
             status: StatusLine,
             overlays: Overlays,
+            columns: (0, Vec::new()),
             frames: 0,
         }
     }
@@ -60,6 +69,9 @@ impl View {
             frame.render_widget(p, full);
             return Viewport::default();
         }
+        if let Some(c) = state.comparing() {
+            return self.render_compare(frame, state, c);
+        }
         let a = areas(full, state, self.composer.line_count());
         let route = &state.provider.route;
         let variant = state.selected_variant();
@@ -75,6 +87,7 @@ impl View {
                 focused: state.focus == Pane::Conversation,
                 route,
                 demo: state.provider.demo,
+                title: None,
             },
         );
         let reason = self.reasoning.render(
@@ -109,6 +122,7 @@ impl View {
                 caps: state.next_capabilities(),
                 focused: state.focus == Pane::Composer,
                 popup: !state.overlays.is_empty(),
+                compare: None,
             },
         );
         self.status.render(frame, a.status, &ctx, state);
@@ -125,8 +139,191 @@ impl View {
             reasoning_area: rect_tuple(reason.inner),
             composer_area: rect_tuple(composer),
             overlay_max_scroll,
+            columns: Vec::new(),
         }
     }
+}
+
+/// Columns narrower than this are shown one at a time, with a tab strip.
+const MIN_COLUMN_WIDTH: u16 = 40;
+
+impl View {
+    /// The compare screen: 2–4 columns side by side (or one at a time on a narrow screen),
+    /// the summary once all have finished, the message editor and the status line.
+    fn render_compare(&mut self, frame: &mut Frame, state: &State, c: &Compare) -> Viewport {
+        let ctx = Ctx {
+            theme: &self.theme,
+            keymap: &state.keymap,
+            now_ms: state.now_ms,
+        };
+        let t = ctx.theme;
+        if self.columns.0 != c.id {
+            self.columns = (c.id, Vec::new());
+        }
+        self.columns
+            .1
+            .resize_with(c.columns.len(), ColumnPane::default);
+        let full = frame.area();
+        let composer_height =
+            (self.composer.line_count() as u16 + 2).clamp(4, (full.height / 4).max(4));
+        let summary = summarize(&c.latest());
+        let n = c.columns.len() as u16;
+        let side_by_side = full.width / n.max(1) >= MIN_COLUMN_WIDTH;
+        let [top, main, summary_row, composer, status] = Layout::vertical([
+            Constraint::Length(u16::from(!side_by_side)),
+            Constraint::Min(6),
+            Constraint::Length(u16::from(summary.is_some())),
+            Constraint::Length(composer_height),
+            Constraint::Length(1),
+        ])
+        .areas(full);
+        let shown: Vec<usize> = if side_by_side {
+            (0..c.columns.len()).collect()
+        } else {
+            draw_tabs(frame, top, &ctx, c);
+            vec![c.focus]
+        };
+        let rects = Layout::horizontal(vec![Constraint::Fill(1); shown.len()]).split(main);
+        let mut columns = Vec::new();
+        for (&i, area) in shown.iter().zip(rects.iter()) {
+            let col = &c.columns[i];
+            let focused = state.focus == Pane::Conversation && c.focus == i;
+            let marks = summary.as_ref().map(|s| marks(s, i)).unwrap_or_default();
+            let route = col
+                .provider
+                .as_ref()
+                .map_or(&state.provider.route, |p| &p.route);
+            let m = self.columns.1[i].render(
+                frame,
+                *area,
+                &ctx,
+                ColumnView {
+                    index: i,
+                    column: col,
+                    focused,
+                    marks,
+                    search: None,
+                    route,
+                },
+            );
+            columns.push(ColumnMeasure {
+                column: i,
+                lines: m.total,
+                height: m.height,
+                area: rect_tuple(m.inner),
+            });
+        }
+        if let Some(s) = &summary {
+            draw_summary(frame, summary_row, &ctx, s);
+        }
+        let composer_inner = self.composer.render(
+            frame,
+            composer,
+            &ctx,
+            ComposerView {
+                next: &state.next,
+                caps: state.next_capabilities(),
+                focused: state.focus == Pane::Composer,
+                popup: !state.overlays.is_empty(),
+                compare: Some(c.columns.len()),
+            },
+        );
+        self.status.render(frame, status, &ctx, state);
+        let overlay_max_scroll = self.overlays.render(frame, full, &ctx, state);
+        let _ = t;
+        Viewport {
+            composer_area: rect_tuple(composer_inner),
+            overlay_max_scroll,
+            columns,
+            ..Viewport::default()
+        }
+    }
+}
+
+/// What the summary says about column `i`.
+fn marks(s: &Summary, i: usize) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if s.first_token == Some(i) {
+        out.push("first token");
+    }
+    if s.fastest == Some(i) {
+        out.push("fastest");
+    }
+    if s.cheapest == Some(i) {
+        out.push("cheapest");
+    }
+    if s.most_reasoning == Some(i) {
+        out.push("most reasoning");
+    }
+    out
+}
+
+/// One line under the columns once all have finished.
+fn draw_summary(frame: &mut Frame, area: Rect, ctx: &Ctx, s: &Summary) {
+    let t = ctx.theme;
+    let mut spans = vec![Span::styled(" Summary ", t.title)];
+    let mut item = |label: &str, col: Option<usize>| {
+        if let Some(i) = col {
+            spans.push(Span::styled(format!("· {label} "), t.label));
+            spans.push(Span::styled(format!("{} ", i + 1), t.best));
+        }
+    };
+    item("first token", s.first_token);
+    item("fastest", s.fastest);
+    item("cheapest", s.cheapest);
+    item("most reasoning", s.most_reasoning);
+    if let Some(sim) = s.similarity {
+        spans.push(Span::styled(
+            format!("· answers {:.0}% alike ", sim * 100.0),
+            t.label,
+        ));
+    }
+    spans.push(Span::styled(
+        format!(
+            "· {} diff · {} chart · {} adopt",
+            ctx.keymap.hint(Command::Diff),
+            ctx.keymap.hint(Command::Chart),
+            ctx.keymap.hint(Command::Adopt)
+        ),
+        t.dim,
+    ));
+    frame
+        .buffer_mut()
+        .set_line(area.x, area.y, &Line::from(spans), area.width);
+}
+
+/// On a narrow screen: a tab per column, the focused one shown.
+fn draw_tabs(frame: &mut Frame, area: Rect, ctx: &Ctx, c: &Compare) {
+    let t = ctx.theme;
+    let mut spans = Vec::new();
+    for (i, col) in c.columns.iter().enumerate() {
+        let style = if i == c.focus {
+            t.popup_selected
+        } else {
+            t.dim
+        };
+        let running = if col.is_running() {
+            format!(" {}", super::panes::spinner(ctx.now_ms))
+        } else {
+            String::new()
+        };
+        spans.push(Span::styled(
+            format!(" {} {}{running} ", i + 1, col.target),
+            style,
+        ));
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::styled(
+        format!(
+            "{}/{} column",
+            ctx.keymap.hint(Command::ColumnPrev),
+            ctx.keymap.hint(Command::ColumnNext)
+        ),
+        t.dim,
+    ));
+    frame
+        .buffer_mut()
+        .set_line(area.x, area.y, &Line::from(spans), area.width);
 }
 
 /// The areas of the screen.

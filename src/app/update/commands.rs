@@ -1,7 +1,7 @@
 //! The commands of the key map.
 
 use super::navigate::{self, Hop, Step};
-use super::{notice, runs, settings, switch};
+use super::{compare, notice, runs, settings, switch};
 use crate::app::action::{Effect, Outcome};
 use crate::app::keymap::Command;
 use crate::app::search::Search;
@@ -9,6 +9,9 @@ use crate::app::state::{Level, Overlay, Pane, PickItem, State};
 
 /// Carry out `cmd`; `composer` is the text in the message editor.
 pub fn run(state: &mut State, cmd: Command, composer: &str, out: &mut Outcome) {
+    if state.comparing().is_some() && compare::command(state, cmd, composer, out) {
+        return;
+    }
     match cmd {
         Command::Send => runs::send(state, composer, out),
         Command::Newline => out.effects.push(Effect::ComposerNewline),
@@ -95,6 +98,14 @@ pub fn run(state: &mut State, cmd: Command, composer: &str, out: &mut Outcome) {
         },
         Command::RetryBiggerBudget => runs::retry_bigger(state, out),
         Command::RetryWithoutThinking => runs::retry_without_thinking(state, out),
+        Command::Compare => compare::toggle(state),
+        Command::ColumnNext
+        | Command::ColumnPrev
+        | Command::FoldAll
+        | Command::Diff
+        | Command::Chart
+        | Command::Adopt
+        | Command::AsAnswer => compare::outside(state),
     }
 }
 

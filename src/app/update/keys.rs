@@ -60,6 +60,10 @@ fn paste(state: &mut State, text: String, out: &mut Outcome) {
             input.push_str(text.trim());
             *error = None;
         }
+        Some(Overlay::Targets { input, error }) => {
+            input.push_str(text.trim());
+            *error = None;
+        }
         Some(_) => {}
         None => match &mut state.search {
             Some(s) if s.editing => s.query.push_str(text.lines().next().unwrap_or("")),

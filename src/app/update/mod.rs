@@ -8,9 +8,11 @@
 //! * [`navigate`] moves focus, selection and scroll positions;
 //! * [`settings`] changes the next message's settings;
 //! * [`runs`] sends messages and follows their streams to the end;
-//! * [`switch`] switches provider.
+//! * [`switch`] switches provider;
+//! * [`compare`] runs the compare screen: columns, one prompt to each, adopting one.
 
 mod commands;
+mod compare;
 mod keys;
 mod modal;
 mod navigate;
@@ -38,6 +40,9 @@ pub fn update(state: &mut State, action: Action) -> Outcome {
         Action::RunEnded { variant, outcome } => runs::ended(state, variant, outcome),
         Action::ProviderSwitched { name, result } => {
             switch::finished(state, name, result, &mut out)
+        }
+        Action::ConnectionOpened { name, result } => {
+            compare::connection_opened(state, name, result, &mut out)
         }
         Action::Models {
             provider,
@@ -68,6 +73,17 @@ pub fn update(state: &mut State, action: Action) -> Outcome {
     }
     refresh_search(state);
     out
+}
+
+/// Start comparing as `--compare` and `--sweep` say (at start-up, before the first frame).
+pub fn start_compare(
+    state: &mut State,
+    list: Option<&str>,
+    sweep: Option<&str>,
+) -> Result<Outcome, String> {
+    let mut out = Outcome::default();
+    compare::start_from_args(state, list, sweep, &mut out)?;
+    Ok(out)
 }
 
 /// Keep the search matches current with the query and the reasoning they search.

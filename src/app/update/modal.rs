@@ -1,7 +1,7 @@
 //! Keys inside popups (help, inspector, budget editor, picker) and in the search field.
 
 use super::navigate::{self, Hop};
-use super::{notice, settings, switch};
+use super::{compare, notice, settings, switch};
 use crate::app::action::Outcome;
 use crate::app::input::{Key, KeyPress};
 use crate::app::keymap::Command;
@@ -14,7 +14,96 @@ pub fn overlay_key(state: &mut State, k: KeyPress, cmd: Option<Command>, out: &m
         Some(Overlay::Help { .. } | Overlay::Inspector { .. }) => read_only_key(state, k, cmd),
         Some(Overlay::Budget { .. }) => budget_key(state, k),
         Some(Overlay::Picker { .. }) => picker_key(state, k, out),
+        Some(Overlay::Targets { .. }) => targets_key(state, k, out),
+        Some(Overlay::Diff { .. }) => diff_key(state, k, cmd),
+        Some(Overlay::Chart) => {
+            state.overlays.pop();
+        }
         None => {}
+    }
+}
+
+/// The compare target picker: a list of targets, or `sweep …`, typed and checked on Enter.
+fn targets_key(state: &mut State, k: KeyPress, out: &mut Outcome) {
+    let Some(Overlay::Targets { input, error }) = state.overlays.last_mut() else {
+        return;
+    };
+    match (k.key, k.text()) {
+        (Key::Esc, _) => {
+            state.overlays.pop();
+        }
+        (Key::Backspace, _) => {
+            input.pop();
+            *error = None;
+        }
+        (Key::Enter, _) => {
+            let text = input.clone();
+            state.overlays.pop();
+            if let Err(e) = compare::start_from_text(state, &text, out) {
+                // Back to the picker, with what is wrong under the text.
+                state.overlays.push(Overlay::Targets {
+                    input: text,
+                    error: Some(e),
+                });
+            }
+        }
+        (_, Some(c)) => {
+            input.push(c);
+            *error = None;
+        }
+        _ => {}
+    }
+}
+
+/// The diff of two columns: ←/→ choose the other column, Tab switches between answers and
+/// reasoning, ↑/↓ and PgUp/PgDn scroll; any other key closes it.
+fn diff_key(state: &mut State, k: KeyPress, cmd: Option<Command>) {
+    let n = state.compare.as_ref().map_or(0, |c| c.columns.len());
+    let page = state.viewport.conversation_height.max(5);
+    let max = state.viewport.overlay_max_scroll;
+    let Some(Overlay::Diff {
+        a,
+        b,
+        reasoning,
+        scroll,
+    }) = state.overlays.last_mut()
+    else {
+        return;
+    };
+    let other = |from: usize, forward: bool| -> usize {
+        let mut i = from;
+        for _ in 0..n {
+            i = if forward {
+                (i + 1) % n
+            } else {
+                (i + n - 1) % n
+            };
+            if i != *a {
+                return i;
+            }
+        }
+        from
+    };
+    match (k.key, cmd) {
+        (Key::Right, _) => {
+            *b = other(*b, true);
+            *scroll = 0;
+        }
+        (Key::Left, _) => {
+            *b = other(*b, false);
+            *scroll = 0;
+        }
+        (Key::Tab, _) => {
+            *reasoning = !*reasoning;
+            *scroll = 0;
+        }
+        (Key::Up, _) | (_, Some(Command::ScrollUp)) => *scroll = scroll.saturating_sub(1),
+        (Key::Down, _) | (_, Some(Command::ScrollDown)) => *scroll = (*scroll + 1).min(max),
+        (Key::PageUp, _) => *scroll = scroll.saturating_sub(page),
+        (Key::PageDown, _) => *scroll = (*scroll + page).min(max),
+        _ => {
+            state.overlays.pop();
+        }
     }
 }
 

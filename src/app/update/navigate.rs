@@ -8,6 +8,8 @@ use crate::app::state::{Pane, Scroll, State};
 pub enum Scrolled {
     Conversation,
     Reasoning,
+    /// A compare column's answers.
+    Column(usize),
 }
 
 /// The pane scroll keys act on: the reasoning when it has focus (and is not folded), else the
@@ -33,8 +35,22 @@ pub enum Step {
 
 /// Scroll `pane` by `step`, within what the renderer last measured.
 pub fn scroll(state: &mut State, pane: Scrolled, step: Step) {
+    if let Scrolled::Column(c) = pane {
+        let m = state
+            .viewport
+            .columns
+            .iter()
+            .find(|m| m.column == c)
+            .copied()
+            .unwrap_or_default();
+        if let Some(col) = state.compare.as_mut().and_then(|k| k.columns.get_mut(c)) {
+            step_scroll(&mut col.scroll, step, m.lines, m.height);
+        }
+        return;
+    }
     let v = &state.viewport;
     let (scroll, total, height) = match pane {
+        Scrolled::Column(_) => return,
         Scrolled::Reasoning => {
             // A match brought into view sits where the renderer put it: go on from there.
             state.reasoning_scroll.settle(v.reasoning_top);
@@ -54,6 +70,14 @@ pub fn scroll(state: &mut State, pane: Scrolled, step: Step) {
             )
         }
     };
+    step_scroll(scroll, step, total, height);
+    if step == Step::Bottom && pane == Scrolled::Conversation {
+        // Following the stream again: the latest message is shown.
+        state.selected = None;
+    }
+}
+
+fn step_scroll(scroll: &mut Scroll, step: Step, total: usize, height: usize) {
     let page = height.saturating_sub(2).max(1);
     match step {
         Step::Up(n) => scroll.up(n, total, height),
@@ -64,13 +88,7 @@ pub fn scroll(state: &mut State, pane: Scrolled, step: Step) {
             scroll.top = 0;
             scroll.follow = false;
         }
-        Step::Bottom => {
-            scroll.follow = true;
-            if pane == Scrolled::Conversation {
-                // Following the stream again: the latest message is shown.
-                state.selected = None;
-            }
-        }
+        Step::Bottom => scroll.follow = true,
     }
 }
 

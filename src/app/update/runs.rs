@@ -6,16 +6,18 @@ use std::time::Duration;
 use super::notice;
 use crate::app::action::{Effect, Outcome};
 use crate::app::keymap::Command;
-use crate::app::state::{Level, State};
+use crate::app::state::{Level, ProviderInfo, State};
 use crate::provider::StreamEvent;
 use crate::provider::client::{Failure, RunEnd, RunEvent, RunOutcome};
 use crate::provider::plan::{Switch, ThinkingSettings};
 use crate::provider::route::Ask;
-use crate::session::{BudgetTrouble, MessageSettings, RequestRecord, Status, TimingsMs, cost_usd};
+use crate::session::{
+    BudgetTrouble, Conversation, MessageSettings, RequestRecord, Status, TimingsMs, cost_usd,
+};
 use crate::text::group;
 
 /// Model, thinking settings and output cap of a run.
-type Settings = (String, ThinkingSettings, Option<u32>);
+pub type Settings = (String, ThinkingSettings, Option<u32>);
 
 /// "… still streaming: Esc cancels it", with the key that cancels.
 fn still_streaming(state: &mut State, what: &str) {
@@ -78,8 +80,41 @@ fn start_variant(state: &mut State, t: usize, settings: Settings, out: &mut Outc
         notice(state, Level::Warn, msg);
         return false;
     }
+    let id = state.conversation.next_id();
+    let now = state.now_ms;
+    match start_in(
+        &mut state.conversation,
+        &state.provider,
+        t,
+        id,
+        settings,
+        now,
+    ) {
+        Ok(effect) => {
+            state.reasoning_scroll = Default::default();
+            out.effects.push(effect);
+            true
+        }
+        Err(e) => {
+            notice(state, Level::Error, e);
+            false
+        }
+    }
+}
+
+/// Plan `settings` for turn `t` of `conversation` on `provider`, add the variant (as `id`:
+/// ids are unique across every conversation the app shows) with the exact request, and return
+/// the effect that starts its run.
+pub fn start_in(
+    conversation: &mut Conversation,
+    provider: &ProviderInfo,
+    t: usize,
+    id: u64,
+    settings: Settings,
+    now_ms: u64,
+) -> Result<Effect, String> {
     let (model, thinking, max_tokens) = settings;
-    let route = &state.provider.route;
+    let route = &provider.route;
     let thinking = route.capabilities(&model).applicable(&thinking);
     let ask = Ask {
         model: &model,
@@ -87,13 +122,9 @@ fn start_variant(state: &mut State, t: usize, settings: Settings, out: &mut Outc
         max_tokens,
         temperature: None,
     };
-    let planned = match route.plan(ask, state.conversation.history_for(t)) {
-        Ok(p) => p,
-        Err(e) => {
-            notice(state, Level::Error, e.to_string());
-            return false;
-        }
-    };
+    let planned = route
+        .plan(ask, conversation.history_for(t))
+        .map_err(|e| e.to_string())?;
     let preserved = planned.resolved.preserve.then(|| {
         planned
             .chat
@@ -104,30 +135,28 @@ fn start_variant(state: &mut State, t: usize, settings: Settings, out: &mut Outc
             .sum::<u64>()
     });
     let msg_settings = MessageSettings {
-        provider: state.provider.name.clone(),
+        provider: provider.name.clone(),
         model,
         thinking,
         resolved: planned.resolved,
         max_tokens,
     };
-    let now = state.now_ms;
-    let id = state.conversation.push_variant(t, msg_settings, now);
+    conversation.push_variant_as(t, id, msg_settings, now_ms);
     let prepared = planned.prepared;
-    if let Some(v) = state.conversation.variant_mut(id) {
+    if let Some(v) = conversation.variant_mut(id) {
         v.preserved_tokens = preserved;
         v.request = Some(RequestRecord {
             url: prepared.url.clone(),
             headers: prepared.headers.clone(),
             body: prepared.body.clone(),
-            authorized: state.provider.has_key,
+            authorized: provider.has_key,
         });
     }
-    state.reasoning_scroll = Default::default();
-    out.effects.push(Effect::StartRun {
+    Ok(Effect::StartRun {
         variant: id,
+        provider: provider.name.clone(),
         request: prepared,
-    });
-    true
+    })
 }
 
 fn selected_for_retry(
@@ -235,7 +264,7 @@ pub fn cancel_all(state: &mut State, out: &mut Outcome) {
     for id in state.running() {
         out.effects.push(Effect::CancelRun(id));
         // Marked at once: the message never waits on its task to confirm.
-        if let Some(v) = state.conversation.variant_mut(id) {
+        if let Some(v) = state.variant_mut(id) {
             v.status = Status::Cancelled;
         }
     }
@@ -245,7 +274,7 @@ pub fn cancel_all(state: &mut State, out: &mut Outcome) {
 /// Progress of the run that fills `variant`.
 pub fn event(state: &mut State, variant: u64, event: RunEvent) {
     let now = state.now_ms;
-    let Some(v) = state.conversation.variant_mut(variant) else {
+    let Some(v) = state.variant_mut(variant) else {
         return;
     };
     let retrying = match event {
@@ -291,13 +320,16 @@ fn ms(d: Option<Duration>) -> Option<u64> {
 /// The run that filled `variant` ended: final timings, cost, status, and what to tell the
 /// user.
 pub fn ended(state: &mut State, variant: u64, outcome: RunOutcome) {
-    let hint = state.provider.unauthorized_hint.clone();
-    let price = state
-        .conversation
-        .variant(variant)
-        .and_then(|v| state.provider.route.model_info(&v.settings.model))
+    let Some(v) = state.variant(variant) else {
+        return;
+    };
+    let provider = state.provider_of(variant);
+    let hint = provider.unauthorized_hint.clone();
+    let price = provider
+        .route
+        .model_info(&v.settings.model)
         .and_then(|m| m.price);
-    let Some(v) = state.conversation.variant_mut(variant) else {
+    let Some(v) = state.variant_mut(variant) else {
         return;
     };
     v.timings = TimingsMs {

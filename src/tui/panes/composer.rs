@@ -24,6 +24,9 @@ pub struct ComposerView<'a> {
     pub focused: bool,
     /// A popup is open (the editor shows no cursor).
     pub popup: bool,
+    /// In the compare view: the number of columns the message goes to (the settings box gives
+    /// way to that).
+    pub compare: Option<usize>,
 }
 
 /// The composer pane: it owns the editor (view state, not app state).
@@ -98,13 +101,23 @@ impl ComposerPane {
     ) -> Rect {
         let (theme, k) = (ctx.theme, ctx.keymap);
         self.style(theme);
-        let settings_w = if area.width.saturating_sub(2) > SETTINGS_WIDTH + 20 {
-            SETTINGS_WIDTH
-        } else {
-            0
-        };
+        let settings_w =
+            if view.compare.is_none() && area.width.saturating_sub(2) > SETTINGS_WIDTH + 20 {
+                SETTINGS_WIDTH
+            } else {
+                0
+            };
         let mut title = vec![Span::raw(" Message ")];
-        if settings_w > 0 {
+        if let Some(n) = view.compare {
+            title.push(Span::styled(
+                format!(
+                    "· {} sends to all {n} columns · {} back to the conversation ",
+                    k.hint(Command::Send),
+                    k.hint(Command::Compare)
+                ),
+                theme.meta,
+            ));
+        } else if settings_w > 0 {
             title.push(Span::styled(
                 format!(
                     "· {} send · {} new line ",

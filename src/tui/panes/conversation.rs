@@ -33,6 +33,8 @@ pub struct ConversationView<'a> {
     pub route: &'a Route,
     /// Demo mode (the welcome text says so).
     pub demo: bool,
+    /// The pane's title instead of "Conversation · n messages" (a compare column's target).
+    pub title: Option<Line<'a>>,
 }
 
 /// What the pane measured.
@@ -137,21 +139,32 @@ impl ConversationPane {
         let theme = ctx.theme;
         let turns = &view.conversation.turns;
         let n = turns.len();
-        let title = Line::from(vec![
-            Span::raw(" Conversation "),
-            Span::styled(
-                if n == 0 {
-                    String::new()
-                } else {
-                    format!("· {n} message{} ", if n == 1 { "" } else { "s" })
-                },
-                theme.meta,
-            ),
-        ]);
+        let title = view.title.clone().unwrap_or_else(|| {
+            Line::from(vec![
+                Span::raw(" Conversation "),
+                Span::styled(
+                    if n == 0 {
+                        String::new()
+                    } else {
+                        format!("· {n} message{} ", if n == 1 { "" } else { "s" })
+                    },
+                    theme.meta,
+                ),
+            ])
+        });
         let block = pane_block(theme, title, view.focused);
         let inner = block.inner(area);
         frame.render_widget(block, area);
         let height = inner.height as usize;
+        if n == 0 && view.title.is_some() {
+            let hint = Line::styled("The next message goes to every column.", theme.dim);
+            draw_line(frame.buffer_mut(), inner, 0, 1, &hint);
+            return Measured {
+                height,
+                inner,
+                ..Measured::default()
+            };
+        }
         if n == 0 {
             draw_empty(frame, inner, ctx, view.demo);
             return Measured {

@@ -4,18 +4,23 @@
 //! them. A pane takes the data it shows as arguments rather than the whole state, so a
 //! compare column can be another set of the same components.
 
+pub mod chart;
+pub mod column;
 pub mod composer;
 pub mod conversation;
+pub mod diff;
 pub mod gauge;
 pub mod overlays;
 pub mod reasoning;
 pub mod status;
+pub mod targets;
 
+use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders};
+use ratatui::widgets::{Block, BorderType, Borders, Clear};
 use unicode_width::UnicodeWidthStr;
 
 use super::theme::Theme;
@@ -115,4 +120,47 @@ pub fn pad(area: Rect) -> Rect {
 pub fn spinner(now_ms: u64) -> &'static str {
     const FRAMES: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
     FRAMES[((now_ms / 120) % FRAMES.len() as u64) as usize]
+}
+
+/// A popup `w`×`h` in the middle of `full` (smaller on a small screen).
+pub fn centered(full: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(full.width.saturating_sub(2)).max(10.min(full.width));
+    let h = h.min(full.height.saturating_sub(2)).max(3.min(full.height));
+    Rect {
+        x: full.x + (full.width - w) / 2,
+        y: full.y + (full.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// Draw a popup frame and return its inner area.
+pub fn popup(frame: &mut Frame, area: Rect, title: &str, footer: &str, theme: &Theme) -> Rect {
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border_focus)
+        .style(theme.popup)
+        .title(Line::styled(format!(" {title} "), theme.title_focus))
+        .title_bottom(Line::styled(format!(" {footer} "), theme.dim));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
+}
+
+/// Draw `lines` from `scroll` on; returns the largest useful scroll.
+pub fn scrolled(frame: &mut Frame, inner: Rect, lines: &[Line<'static>], scroll: usize) -> usize {
+    let max = lines.len().saturating_sub(inner.height as usize);
+    let top = scroll.min(max);
+    let buf = frame.buffer_mut();
+    for (i, l) in lines
+        .iter()
+        .skip(top)
+        .take(inner.height as usize)
+        .enumerate()
+    {
+        draw_line(buf, inner, i as u16, 1, l);
+    }
+    max
 }

@@ -3,9 +3,8 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear};
 
-use super::{Ctx, draw_line, fill_row};
+use super::{Ctx, centered, chart, diff, draw_line, fill_row, popup, scrolled, targets};
 use crate::app::keymap::{Command, Keymap};
 use crate::app::state::{BUDGET_PRESETS, Overlay, PickItem, State};
 use crate::provider::plan::{Capabilities, Switch};
@@ -14,32 +13,6 @@ use crate::session::{Status, Variant};
 use crate::text::display;
 use crate::tui::format::{group, secs, usd};
 use crate::tui::theme::Theme;
-
-fn centered(full: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(full.width.saturating_sub(2)).max(10.min(full.width));
-    let h = h.min(full.height.saturating_sub(2)).max(3.min(full.height));
-    Rect {
-        x: full.x + (full.width - w) / 2,
-        y: full.y + (full.height - h) / 2,
-        width: w,
-        height: h,
-    }
-}
-
-/// Draw a popup frame and return its inner area.
-fn popup(frame: &mut Frame, area: Rect, title: &str, footer: &str, theme: &Theme) -> Rect {
-    frame.render_widget(Clear, area);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(theme.border_focus)
-        .style(theme.popup)
-        .title(Line::styled(format!(" {title} "), theme.title_focus))
-        .title_bottom(Line::styled(format!(" {footer} "), theme.dim));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    inner
-}
 
 /// The popup layer, drawn over the panes (no cache: popups are drawn while open only).
 #[derive(Default)]
@@ -64,26 +37,23 @@ impl Overlays {
                 Overlay::Inspector { variant, scroll } => {
                     max_scroll = inspector(frame, full, ctx, state, *variant, *scroll)
                 }
+                Overlay::Targets { input, error } => {
+                    targets::render(frame, full, ctx, state, input, error.as_deref())
+                }
+                Overlay::Diff {
+                    a,
+                    b,
+                    reasoning,
+                    scroll,
+                } => {
+                    max_scroll =
+                        diff::render(frame, full, ctx, state, (*a, *b), *reasoning, *scroll)
+                }
+                Overlay::Chart => chart::render(frame, full, ctx, state),
             }
         }
         max_scroll
     }
-}
-
-/// Draw `lines` from `scroll` on; returns the largest useful scroll.
-fn scrolled(frame: &mut Frame, inner: Rect, lines: &[Line<'static>], scroll: usize) -> usize {
-    let max = lines.len().saturating_sub(inner.height as usize);
-    let top = scroll.min(max);
-    let buf = frame.buffer_mut();
-    for (i, l) in lines
-        .iter()
-        .skip(top)
-        .take(inner.height as usize)
-        .enumerate()
-    {
-        draw_line(buf, inner, i as u16, 1, l);
-    }
-    max
 }
 
 /// The help text: every command with its keys.
@@ -433,7 +403,7 @@ fn inspector(
         "↑↓ PgUp PgDn scroll · any other key closes",
         ctx.theme,
     );
-    let Some(v) = state.conversation.variant(variant) else {
+    let Some(v) = state.variant(variant) else {
         return 0;
     };
     let lines = inspector_lines(v, ctx.theme, inner.width.saturating_sub(2));

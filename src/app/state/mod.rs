@@ -7,6 +7,10 @@ use crate::session::{Conversation, Turn, Variant};
 use super::keymap::Keymap;
 use super::search::Search;
 
+pub mod compare;
+
+use compare::Compare;
+
 /// The panes that can have focus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -137,6 +141,17 @@ pub struct Viewport {
     pub reasoning_top: usize,
     /// How far the top popup (help, inspector) can scroll.
     pub overlay_max_scroll: usize,
+    /// The compare columns' answer panes: lines, height and area, per column shown.
+    pub columns: Vec<ColumnMeasure>,
+}
+
+/// What the renderer measured of a compare column's answer pane.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ColumnMeasure {
+    pub column: usize,
+    pub lines: usize,
+    pub height: usize,
+    pub area: (u16, u16, u16, u16),
 }
 
 /// An item of the model / provider picker.
@@ -166,6 +181,20 @@ pub enum Overlay {
         variant: u64,
         scroll: usize,
     },
+    /// The compare target picker: a list of targets (or `sweep …`) being typed.
+    Targets {
+        input: String,
+        error: Option<String>,
+    },
+    /// A word diff of two compare columns' answers (or reasoning).
+    Diff {
+        a: usize,
+        b: usize,
+        reasoning: bool,
+        scroll: usize,
+    },
+    /// Reasoning tokens, time and cost per compare column.
+    Chart,
 }
 
 /// The budget presets offered by the budget editor (`None` = no budget).
@@ -221,6 +250,8 @@ pub struct State {
     pub quit: bool,
     /// A provider switch is under way (its name).
     pub switching: Option<String>,
+    /// The comparison, shown or kept aside.
+    pub compare: Option<Compare>,
 }
 
 impl State {
@@ -248,6 +279,7 @@ impl State {
             now_ms: 0,
             quit: false,
             switching: None,
+            compare: None,
         }
     }
 
@@ -273,15 +305,20 @@ impl State {
         self.selected_turn_ref()?.active()
     }
 
-    /// Ids of variants still streaming.
+    /// Ids of variants still streaming, in the conversation and in compare columns.
     pub fn running(&self) -> Vec<u64> {
-        self.conversation
+        let mut ids: Vec<u64> = self
+            .conversation
             .turns
             .iter()
             .flat_map(|t| t.variants.iter())
             .filter(|v| v.status.is_running())
             .map(|v| v.id)
-            .collect()
+            .collect();
+        if let Some(c) = &self.compare {
+            ids.extend(c.running());
+        }
+        ids
     }
 
     pub fn is_running(&self) -> bool {
@@ -290,6 +327,36 @@ impl State {
             .iter()
             .flat_map(|t| t.variants.iter())
             .any(|v| v.status.is_running())
+            || self.compare.as_ref().is_some_and(Compare::is_running)
+    }
+
+    /// The variant with id `id`, in the conversation or a compare column.
+    pub fn variant(&self, id: u64) -> Option<&Variant> {
+        match self.conversation.variant(id) {
+            Some(v) => Some(v),
+            None => self.compare.as_ref()?.variant(id).map(|(_, v)| v),
+        }
+    }
+
+    pub fn variant_mut(&mut self, id: u64) -> Option<&mut Variant> {
+        if self.conversation.find_variant(id).is_some() {
+            return self.conversation.variant_mut(id);
+        }
+        self.compare.as_mut()?.variant_mut(id).map(|(_, v)| v)
+    }
+
+    /// The provider variant `id` was sent to: its compare column's, or the conversation's.
+    pub fn provider_of(&self, id: u64) -> &ProviderInfo {
+        self.compare
+            .as_ref()
+            .and_then(|c| c.variant(id))
+            .and_then(|(col, _)| self.compare.as_ref()?.columns[col].provider.as_ref())
+            .unwrap_or(&self.provider)
+    }
+
+    /// The comparison, when its screen is shown.
+    pub fn comparing(&self) -> Option<&Compare> {
+        self.compare.as_ref().filter(|c| c.shown)
     }
 
     #[cfg(test)]
