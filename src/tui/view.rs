@@ -8,7 +8,7 @@ use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use super::panes::Ctx;
 use ratatui::text::{Line, Span};
 
-use super::panes::column::{ColumnPane, ColumnView};
+use super::panes::column::{ColumnPane, ColumnView, strip_rows};
 use super::panes::composer::{ComposerPane, ComposerView};
 use super::panes::conversation::{ConversationPane, ConversationView};
 use super::panes::gauge::{GaugePane, GaugeView};
@@ -156,7 +156,6 @@ impl View {
             keymap: &state.keymap,
             now_ms: state.now_ms,
         };
-        let t = ctx.theme;
         if self.columns.0 != c.id {
             self.columns = (c.id, Vec::new());
         }
@@ -184,6 +183,12 @@ impl View {
             vec![c.focus]
         };
         let rects = Layout::horizontal(vec![Constraint::Fill(1); shown.len()]).split(main);
+        let strip_rows = shown
+            .iter()
+            .zip(rects.iter())
+            .map(|(&i, r)| strip_rows(&ctx, &c.columns[i], r.width))
+            .max()
+            .unwrap_or(3);
         let mut columns = Vec::new();
         for (&i, area) in shown.iter().zip(rects.iter()) {
             let col = &c.columns[i];
@@ -204,6 +209,7 @@ impl View {
                     marks,
                     search: None,
                     route,
+                    strip_rows,
                 },
             );
             columns.push(ColumnMeasure {
@@ -230,7 +236,6 @@ impl View {
         );
         self.status.render(frame, status, &ctx, state);
         let overlay_max_scroll = self.overlays.render(frame, full, &ctx, state);
-        let _ = t;
         Viewport {
             composer_area: rect_tuple(composer_inner),
             overlay_max_scroll,

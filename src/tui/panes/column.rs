@@ -28,6 +28,8 @@ pub struct ColumnView<'a> {
     pub search: Option<&'a Search>,
     /// What its models can do (its provider's route, or the main one while it connects).
     pub route: &'a crate::provider::route::Route,
+    /// Rows of the metrics strip (the same in every column, so the panes line up).
+    pub strip_rows: u16,
 }
 
 /// The components of one column, with their caches.
@@ -37,8 +39,8 @@ pub struct ColumnPane {
     answers: ConversationPane,
 }
 
-/// Rows of the metrics strip, with its border.
-const STRIP: u16 = 5;
+/// Rows of the metrics strip at most, with its border.
+const STRIP_MAX: u16 = 8;
 
 impl ColumnPane {
     /// Draws the column; returns what its answer pane measured.
@@ -51,17 +53,21 @@ impl ColumnPane {
     ) -> conversation::Measured {
         let col = view.column;
         let latest = col.latest();
+        let lines = strip_lines(ctx, col, latest, area.width.saturating_sub(4));
+        let strip_h = view.strip_rows;
         let reasoning_h = if col.reasoning_folded {
             3
         } else {
-            (area.height.saturating_sub(STRIP) * 2 / 5).max(5)
+            (area.height.saturating_sub(strip_h + 1) * 2 / 5).max(5)
         };
-        let [reasoning, answers, strip] = Layout::vertical([
+        let [header, reasoning, answers, strip] = Layout::vertical([
+            Constraint::Length(1),
             Constraint::Length(reasoning_h),
             Constraint::Min(3),
-            Constraint::Length(STRIP),
+            Constraint::Length(strip_h),
         ])
         .areas(area);
+        draw_header(frame, header, ctx, &view);
         self.reasoning.render(
             frame,
             reasoning,
@@ -74,11 +80,6 @@ impl ColumnPane {
                 focused: false,
             },
         );
-        let theme = ctx.theme;
-        let title = Line::from(vec![
-            Span::styled(format!(" {} ", view.index + 1), theme.key),
-            Span::raw(format!("{} ", col.target)),
-        ]);
         let measured = self.answers.render(
             frame,
             answers,
@@ -90,12 +91,42 @@ impl ColumnPane {
                 focused: view.focused,
                 route: view.route,
                 demo: false,
-                title: Some(title),
+                title: Some(Line::raw(" Answer ")),
             },
         );
-        draw_strip(frame, strip, ctx, col, latest, &view.marks);
+        draw_strip(frame, strip, ctx.theme, &lines, &view.marks);
         measured
     }
+}
+
+/// Rows the metrics strip of `col` wants at `width` columns.
+pub fn strip_rows(ctx: &Ctx, col: &Column, width: u16) -> u16 {
+    let lines = strip_lines(ctx, col, col.latest(), width.saturating_sub(4));
+    (lines.len() as u16 + 2).clamp(3, STRIP_MAX)
+}
+
+/// The column's number and target, marked when it has the focus, and whether it streams.
+fn draw_header(frame: &mut Frame, area: Rect, ctx: &Ctx, view: &ColumnView<'_>) {
+    let t = ctx.theme;
+    let col = view.column;
+    let style = if view.focused {
+        t.popup_selected
+    } else {
+        t.title
+    };
+    let mut spans = vec![
+        Span::styled(format!(" {} ", view.index + 1), t.key),
+        Span::styled(format!(" {} ", col.target), style),
+    ];
+    if col.is_running() {
+        spans.push(Span::styled(
+            format!(" {} streaming", spinner(ctx.now_ms)),
+            t.info,
+        ));
+    }
+    frame
+        .buffer_mut()
+        .set_line(area.x, area.y, &Line::from(spans), area.width);
 }
 
 /// Live or final milliseconds from the start to the first reasoning and first answer text.
@@ -107,7 +138,8 @@ fn firsts(v: &Variant) -> (Option<u64>, Option<u64>) {
     (first_reasoning, since(v.first_answer_at_ms))
 }
 
-fn metrics(v: &Variant, now_ms: u64, t: &Theme) -> [Line<'static>; 2] {
+/// The metrics of `v`, packed into lines of `width`.
+fn metrics(v: &Variant, now_ms: u64, t: &Theme, width: u16) -> Vec<Line<'static>> {
     let fmt = |ms: Option<u64>| ms.map(secs).unwrap_or_else(|| "—".into());
     let (first_r, first_a) = firsts(v);
     let thinking = match (v.first_token_at_ms, v.first_answer_at_ms) {
@@ -121,20 +153,9 @@ fn metrics(v: &Variant, now_ms: u64, t: &Theme) -> [Line<'static>; 2] {
             .is_running()
             .then(|| now_ms.saturating_sub(v.started_at_ms))
     });
-    let label = |s: &str| Span::styled(s.to_string(), t.label);
-    let value = |s: String| Span::styled(s, t.value);
-    let first = Line::from(vec![
-        label("first "),
-        value(format!("r {} a {}", fmt(first_r), fmt(first_a))),
-        label(" · think "),
-        value(fmt(thinking)),
-        label(" · total "),
-        value(fmt(total)),
-    ]);
     let (reasoning, exact) = v.reasoning_tokens();
     let approx = if exact { "" } else { "~" };
     let (out, _) = v.output_tokens();
-    let answer = out.saturating_sub(reasoning);
     let budget = v
         .settings
         .resolved
@@ -145,35 +166,70 @@ fn metrics(v: &Variant, now_ms: u64, t: &Theme) -> [Line<'static>; 2] {
         (Some(a), Some(b)) if b > a => Some(out as f64 * 1000.0 / (b - a) as f64),
         _ => None,
     };
-    let mut second = vec![
-        label("reasoning "),
-        Span::styled(
+    let item = |label: &str, value: String, style| Span::styled(format!("{label} {value}"), style);
+    let mut parts = vec![
+        item("first reasoning", fmt(first_r), t.value),
+        item("first answer", fmt(first_a), t.value),
+        item("thinking", fmt(thinking), t.value),
+        item("total", fmt(total), t.value),
+        item(
+            "reasoning",
             format!("{approx}{}{budget}", group(reasoning)),
             t.gauge_reasoning,
         ),
-        label(" · answer "),
-        value(group(answer)),
+        item(
+            "answer",
+            group(out.saturating_sub(reasoning)),
+            t.gauge_answer,
+        ),
     ];
     if let Some(s) = speed {
-        second.push(label(" · "));
-        second.push(value(format!("{s:.0} tok/s")));
+        parts.push(Span::styled(format!("{s:.0} tok/s"), t.value));
     }
     if let Some(c) = v.cost_usd {
-        second.push(label(" · "));
-        second.push(value(usd(c)));
+        parts.push(Span::styled(usd(c), t.value));
     }
-    [first, Line::from(second)]
+    super::pack(parts, Span::styled(" · ", t.meta), width, 0)
+}
+
+/// What the strip says: why the column cannot run, or its metrics and proof.
+fn strip_lines(
+    ctx: &Ctx,
+    col: &Column,
+    latest: Option<&Variant>,
+    width: u16,
+) -> Vec<Line<'static>> {
+    let t = ctx.theme;
+    if let Some(e) = &col.error {
+        return wrapped_lines(&format!("✗ {e}"), width, t.error);
+    }
+    if col.provider.is_none() {
+        return vec![Line::styled(
+            format!(
+                "{} connecting to {}…",
+                spinner(ctx.now_ms),
+                col.target.provider.as_deref().unwrap_or("")
+            ),
+            t.info,
+        )];
+    }
+    match latest {
+        Some(v) => {
+            let mut lines = metrics(v, ctx.now_ms, t, width);
+            lines.extend(proof_lines(v, ctx, width));
+            lines
+        }
+        None => vec![Line::styled("nothing sent yet", t.dim)],
+    }
 }
 
 fn draw_strip(
     frame: &mut Frame,
     area: Rect,
-    ctx: &Ctx,
-    col: &Column,
-    latest: Option<&Variant>,
+    t: &Theme,
+    lines: &[Line<'static>],
     marks: &[&'static str],
 ) {
-    let t = ctx.theme;
     let mut title = vec![Span::raw(" Metrics ")];
     for m in marks {
         title.push(Span::styled(format!("{m} "), t.best));
@@ -182,38 +238,20 @@ fn draw_strip(
     let inner = super::pad(block.inner(area));
     frame.render_widget(block, area);
     let buf = frame.buffer_mut();
-    let mut lines: Vec<Line<'static>> = Vec::new();
-    if let Some(e) = &col.error {
-        lines.extend(wrapped_lines(&format!("✗ {e}"), inner.width, t.error));
-    } else if col.provider.is_none() {
-        lines.push(Line::styled(
-            format!(
-                "{} connecting to {}…",
-                spinner(ctx.now_ms),
-                col.target.provider.as_deref().unwrap_or("")
-            ),
-            t.info,
-        ));
-    } else if let Some(v) = latest {
-        lines.extend(metrics(v, ctx.now_ms, t));
-        lines.push(proof_line(v, ctx, inner.width));
-    } else {
-        lines.push(Line::styled("nothing sent yet", t.dim));
-    }
     for (i, l) in lines.iter().take(inner.height as usize).enumerate() {
         draw_line(buf, inner, i as u16, 0, l);
     }
 }
 
-/// The proof, or where the run stands.
-fn proof_line(v: &Variant, ctx: &Ctx, width: u16) -> Line<'static> {
+/// The proof, or where the run stands, in at most two lines.
+fn proof_lines(v: &Variant, ctx: &Ctx, width: u16) -> Vec<Line<'static>> {
     let t = ctx.theme;
-    let line = match &v.status {
+    let (text, style) = match &v.status {
         Status::Waiting | Status::Streaming => {
-            Line::styled(format!("{} streaming…", spinner(ctx.now_ms)), t.info)
+            (format!("{} streaming…", spinner(ctx.now_ms)), t.info)
         }
-        Status::Failed(e) | Status::Interrupted(e) => Line::styled(format!("✗ {e}"), t.error),
-        Status::Cancelled => Line::styled("⊘ cancelled; the partial answer is kept", t.dim),
+        Status::Failed(e) | Status::Interrupted(e) => (format!("✗ {e}"), t.error),
+        Status::Cancelled => ("⊘ cancelled; the partial answer is kept".to_string(), t.dim),
         Status::Complete => {
             let p = Proof::of(v);
             let mut text = p.summary();
@@ -224,26 +262,18 @@ fn proof_line(v: &Variant, ctx: &Ctx, width: u16) -> Line<'static> {
                 ));
             }
             if p.holds() {
-                Line::styled(format!("✓ {text}"), t.on)
+                (format!("✓ {text}"), t.on)
             } else {
-                Line::styled(format!("⚠ {text}"), t.warn)
+                (format!("⚠ {text}"), t.warn)
             }
         }
     };
-    // One line: the strip has no room for more; the inspector has it all.
-    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
-    let style = line.spans.first().map(|s| s.style).unwrap_or(t.text);
-    let shown = crate::text::display(&text);
-    let mut out = String::new();
-    let mut used = 0;
-    for c in shown.chars() {
-        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if used + w > (width as usize).saturating_sub(1) {
-            out.push('…');
-            break;
+    let mut lines = wrapped_lines(&text, width, style);
+    if lines.len() > 2 {
+        lines.truncate(2);
+        if let Some(last) = lines.last_mut() {
+            last.spans.push(Span::styled("…", style));
         }
-        used += w;
-        out.push(c);
     }
-    Line::styled(out, style)
+    lines
 }

@@ -437,13 +437,14 @@ fn body_notes(v: &Variant, ctx: &Ctx, route: &Route, width: u16) -> Vec<Line<'st
             Status::Streaming if !v.reply.reasoning.is_empty() => {
                 let (n, exact) = v.reasoning_tokens();
                 let approx = if exact { "" } else { "~" };
-                out.push(Line::styled(
-                    format!(
+                wrap_styled(
+                    &format!(
                         "thinking… {approx}{} tokens so far (see the reasoning pane)",
                         group(n)
                     ),
                     theme.dim,
-                ));
+                    &mut out,
+                );
             }
             _ => {}
         }

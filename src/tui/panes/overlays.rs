@@ -106,6 +106,19 @@ pub fn help_lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
                 Command::ToggleFold,
             ],
         ),
+        (
+            "Compare",
+            &[
+                Command::Compare,
+                Command::ColumnNext,
+                Command::ColumnPrev,
+                Command::FoldAll,
+                Command::Diff,
+                Command::Chart,
+                Command::Adopt,
+                Command::AsAnswer,
+            ],
+        ),
         ("Other", &[Command::Inspect, Command::Help, Command::Quit]),
     ];
     let mut lines = Vec::new();
