@@ -276,3 +276,106 @@ async fn tiny_and_odd_terminal_sizes_never_panic() {
         }
     }
 }
+
+/// Give each compare column's answer fixed timings (column i took i + 1 seconds), so which
+/// was fastest, the speeds and the chart are the same every run.
+fn steady(wb: &mut Workbench) {
+    let c = wb.state.compare.as_mut().expect("comparing");
+    for (i, col) in c.columns.iter_mut().enumerate() {
+        let v = col
+            .conversation
+            .turns
+            .last_mut()
+            .and_then(|t| t.variants.last_mut())
+            .expect("an answer");
+        let i = i as u64;
+        v.first_token_at_ms = Some(v.started_at_ms + 100 + 50 * i);
+        v.first_answer_at_ms = Some(v.started_at_ms + 300 + 100 * i);
+        v.timings.ttft = Some(100 + 50 * i);
+        v.timings.reasoning = Some(200 + 50 * i);
+        v.timings.total = Some(1000 * (i + 1));
+    }
+}
+
+/// `Idle` when no compare column runs any more.
+fn compare_done(s: &State) -> bool {
+    s.compare.as_ref().is_some_and(|c| {
+        c.columns
+            .iter()
+            .all(|col| col.latest().is_some_and(|v| !v.status.is_running()))
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_side_by_side_at_160_one_at_a_time_at_80_and_the_chart() {
+    let (mut term, mut wb, sim, _dir) = bench(fast(), 160, 48).await;
+    // F4 opens the picker seeded with the model thinking on and off; Enter compares them.
+    let mut events = vec![
+        key(KeyCode::F(4), KeyModifiers::NONE),
+        key(KeyCode::Enter, KeyModifiers::NONE),
+    ];
+    events.extend(typed("How do rainbows form?"));
+    drive(&mut term, &mut wb, events, compare_done)
+        .await
+        .unwrap();
+    steady(&mut wb);
+    let screen = frame(&mut term, &mut wb);
+    assert!(text(&screen).contains("thinking off, and no reasoning arrived"));
+    assert!(text(&screen).contains("thinking on, and it reasoned"));
+    snapshot!("compare_160", screen);
+    let reqs = sim.requests();
+    assert_eq!(reqs.len(), 2);
+    let thinking: Vec<_> = reqs
+        .iter()
+        .map(|r| r.body["enable_thinking"].clone())
+        .collect();
+    assert!(
+        thinking.contains(&serde_json::json!(true)) && thinking.contains(&serde_json::json!(false))
+    );
+    term.backend_mut().resize(80, 32);
+    snapshot!("compare_80", frame(&mut term, &mut wb));
+    term.backend_mut().resize(160, 48);
+    drive(
+        &mut term,
+        &mut wb,
+        vec![key(KeyCode::F(8), KeyModifiers::NONE)],
+        |s: &State| !s.overlays.is_empty(),
+    )
+    .await
+    .unwrap();
+    snapshot!("compare_chart", frame(&mut term, &mut wb));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_budget_sweep_and_its_chart() {
+    let (mut term, mut wb, sim, _dir) = bench(fast(), 160, 48).await;
+    let mut events = vec![key(KeyCode::F(4), KeyModifiers::NONE)];
+    events.extend((0..60).map(|_| key(KeyCode::Backspace, KeyModifiers::NONE)));
+    events.extend(typed("sweep budget=40,200"));
+    events.extend(typed("Why do leaves fall?"));
+    drive(&mut term, &mut wb, events, compare_done)
+        .await
+        .unwrap();
+    steady(&mut wb);
+    let budgets: Vec<_> = sim
+        .requests()
+        .iter()
+        .map(|r| r.body["thinking_budget"].clone())
+        .collect();
+    assert_eq!(budgets.len(), 3);
+    assert!(budgets.contains(&serde_json::json!(40)) && budgets.contains(&serde_json::json!(200)));
+    let screen = text(&frame(&mut term, &mut wb));
+    assert!(
+        screen.contains("honoured (80 reasoning tokens)"),
+        "{screen}"
+    );
+    drive(
+        &mut term,
+        &mut wb,
+        vec![key(KeyCode::F(8), KeyModifiers::NONE)],
+        |s: &State| !s.overlays.is_empty(),
+    )
+    .await
+    .unwrap();
+    snapshot!("sweep_chart", frame(&mut term, &mut wb));
+}

@@ -88,6 +88,7 @@ impl View {
                 route,
                 demo: state.provider.demo,
                 title: None,
+                retry_hints: true,
             },
         );
         let reason = self.reasoning.render(

@@ -92,6 +92,7 @@ impl ColumnPane {
                 route: view.route,
                 demo: false,
                 title: Some(Line::raw(" Answer ")),
+                retry_hints: false,
             },
         );
         draw_strip(frame, strip, ctx.theme, &lines, &view.marks);

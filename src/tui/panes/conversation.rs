@@ -33,8 +33,11 @@ pub struct ConversationView<'a> {
     pub route: &'a Route,
     /// Demo mode (the welcome text says so).
     pub demo: bool,
-    /// The pane's title instead of "Conversation · n messages" (a compare column's target).
+    /// The pane's title instead of "Conversation · n messages" (a compare column's).
     pub title: Option<Line<'a>>,
+    /// Offer the retry keys under an answer that ran out of room (not in compare columns,
+    /// where they do not apply).
+    pub retry_hints: bool,
 }
 
 /// What the pane measured.
@@ -226,7 +229,7 @@ impl ConversationPane {
             }
             for i in stale {
                 let estimated = heights[i];
-                heights[i] = self.lay_out(i, &turns[i], keys[i], ctx, view.route);
+                heights[i] = self.lay_out(i, &turns[i], keys[i], ctx, &view);
                 exact[i] = true;
                 if !view.scroll.follow && starts[i] < top {
                     self.shift += heights[i] as isize - estimated as isize;
@@ -268,7 +271,14 @@ impl ConversationPane {
     }
 
     /// Bring the cached lines of turn `i` up to date for `key`; returns its height.
-    fn lay_out(&mut self, i: usize, turn: &Turn, key: TurnKey, ctx: &Ctx, route: &Route) -> usize {
+    fn lay_out(
+        &mut self,
+        i: usize,
+        turn: &Turn,
+        key: TurnKey,
+        ctx: &Ctx,
+        view: &ConversationView<'_>,
+    ) -> usize {
         #[cfg(test)]
         {
             self.laid_out += 1;
@@ -290,7 +300,7 @@ impl ConversationPane {
                 let lines = md.lines(&v.reply.answer, width, theme).len();
                 (
                     header_lines(v, turn, ctx.now_ms, key.width, theme),
-                    body_notes(v, ctx, route, width),
+                    body_notes(v, ctx, view.route, view.retry_hints, width),
                     Some((v.id, lines)),
                 )
             }
@@ -415,7 +425,13 @@ fn header_lines(
     pack(parts, Span::styled(" · ", theme.meta), width, 2)
 }
 
-fn body_notes(v: &Variant, ctx: &Ctx, route: &Route, width: u16) -> Vec<Line<'static>> {
+fn body_notes(
+    v: &Variant,
+    ctx: &Ctx,
+    route: &Route,
+    retry_hints: bool,
+    width: u16,
+) -> Vec<Line<'static>> {
     let theme = ctx.theme;
     let mut out = Vec::new();
     let wrap_styled = |text: &str, style, out: &mut Vec<Line<'static>>| {
@@ -469,7 +485,7 @@ fn body_notes(v: &Variant, ctx: &Ctx, route: &Route, width: u16) -> Vec<Line<'st
         )),
         _ => {}
     }
-    if let Some(trouble) = v.budget_trouble() {
+    if let Some(trouble) = v.budget_trouble().filter(|_| retry_hints) {
         let k5 = ctx.keymap.hint(Command::RetryBiggerBudget);
         let k6 = ctx.keymap.hint(Command::RetryWithoutThinking);
         let text = match trouble {
