@@ -385,3 +385,45 @@ fn keys_stay_live_while_a_provider_switch_waits_for_its_key_command() {
         "the key from the command never reaches the screen"
     );
 }
+
+#[test]
+fn compare_two_targets_in_a_real_terminal_and_adopt_one() {
+    let mut pty = Pty::spawn(
+        ROWS,
+        COLS,
+        &[
+            "--demo",
+            "--compare",
+            "qwen3.7-plus@budget=400,qwen3.7-plus@think=off",
+        ],
+        |_| vec![("THINKBENCH_SIM_RATE".into(), "400".into())],
+    );
+    let long = Duration::from_secs(30);
+    pty.screen.wait_for("the compare screen", long, |s| {
+        s.text().contains("qwen3.7-plus@budget=400") && s.text().contains("qwen3.7-plus@think=off")
+    });
+    pty.send(b"How do tides work?\r");
+    pty.screen.wait_for("both columns to finish", long, |s| {
+        let t = squash(&s.text());
+        t.contains("thinking off, and no reasoning arrived")
+            && t.contains("thinking on, and it reasoned")
+            && t.contains("Summary")
+    });
+    // Tab to the first column, F9 adopts it: the conversation goes on with its target.
+    pty.send(b"\t");
+    pty.send(b"\x1b[20~");
+    pty.screen.wait_for("the adopted conversation", long, |s| {
+        s.text().contains("going on with qwen3.7-plus@budget=400")
+            && s.text().contains("Conversation")
+    });
+    pty.send(b"\x11");
+    assert!(pty.wait_exit(long).success());
+    assert!(
+        !pty.screen
+            .parser
+            .lock()
+            .unwrap()
+            .screen()
+            .alternate_screen()
+    );
+}

@@ -154,3 +154,127 @@ async fn the_cancel_key_stops_waiting_for_a_switch() {
     let_the_key_command_finish(&dir, &mut term, &mut wb).await;
     assert!(chats(&sim).is_empty());
 }
+
+/// Three simulators: one answers at once, one stalls mid-stream, one fails mid-stream; and a
+/// workbench on the first whose config names all three.
+async fn three_providers() -> (
+    Terminal<TestBackend>,
+    Workbench,
+    [Simulator; 3],
+    tempfile::TempDir,
+) {
+    let fast = SimConfig {
+        rate: None,
+        reasoning_tokens: Some(40),
+        answer_tokens: Some(60),
+        ..SimConfig::default()
+    };
+    let sims = [
+        Simulator::start(fast.clone()).await.unwrap(),
+        Simulator::start(SimConfig {
+            fault: Some(thinkbench::sim::Fault::Stall),
+            ..fast.clone()
+        })
+        .await
+        .unwrap(),
+        Simulator::start(SimConfig {
+            fault: Some(thinkbench::sim::Fault::ErrorEvent),
+            ..fast
+        })
+        .await
+        .unwrap(),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = String::new();
+    for (name, sim) in ["fast", "slow", "broken"].iter().zip(&sims) {
+        config.push_str(&format!(
+            "[providers.{name}]\nkind = \"modelstudio\"\nmodel = \"qwen3.7-plus\"\nbase_url = \"{}\"\napi_key_cmd = \"echo sk-{name}\"\n\n",
+            sim.openai_base_url()
+        ));
+    }
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, config).unwrap();
+    let args = ConnectArgs {
+        provider: Some("fast".into()),
+        config: Some(path),
+        ..ConnectArgs::default()
+    };
+    let wb = prepare_with(&args, Some("dark"), Opening::default())
+        .await
+        .expect("workbench");
+    (
+        Terminal::new(TestBackend::new(160, 48)).unwrap(),
+        wb,
+        sims,
+        dir,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_columns_run_apart_a_stalled_or_failing_one_disturbs_no_other() {
+    let (mut term, mut wb, sims, _dir) = three_providers().await;
+    let mut events = vec![key(KeyCode::F(4), KeyModifiers::NONE)];
+    events.extend((0..80).map(|_| key(KeyCode::Backspace, KeyModifiers::NONE)));
+    events.extend(chars(
+        "qwen3.7-plus, qwen3.7-plus@think=off,provider=slow, qwen3.7-plus@budget=300,provider=broken",
+    ));
+    events.push(key(KeyCode::Enter, KeyModifiers::NONE));
+    // The other providers' connections open in the background.
+    drive(&mut term, &mut wb, events, |s: &State| {
+        s.compare
+            .as_ref()
+            .is_some_and(|c| c.columns.iter().all(|col| col.provider.is_some()))
+    })
+    .await
+    .unwrap();
+    assert!(wb.effects.connected_to("slow") && wb.effects.connected_to("broken"));
+    let mut events = chars("Why is the sea salty?");
+    events.push(key(KeyCode::Enter, KeyModifiers::NONE));
+    // The fast column finishes and the failing one fails while the stalled one still runs.
+    drive(&mut term, &mut wb, events, |s: &State| {
+        let c = s.compare.as_ref().unwrap();
+        let status = |i: usize| c.columns[i].latest().map(|v| v.status.clone());
+        status(0) == Some(thinkbench::session::Status::Complete)
+            && status(2).is_some_and(|s| !s.is_running())
+    })
+    .await
+    .unwrap();
+    let c = wb.state.compare.as_ref().unwrap();
+    assert!(
+        c.columns[1].is_running(),
+        "the stalled column is still waiting"
+    );
+    assert!(matches!(
+        c.columns[2].latest().unwrap().status,
+        thinkbench::session::Status::Failed(_)
+    ));
+    let screen = format!("{:?}", frame(&mut term, &mut wb));
+    assert!(screen.contains("thinking on, and it reasoned"), "{screen}");
+    assert!(
+        screen.contains("✗"),
+        "the failure is shown in its column:\n{screen}"
+    );
+    // Each request went to its own provider, with its own settings.
+    let body = |i: usize| chats(&sims[i])[0].body.clone();
+    assert_eq!(body(0)["enable_thinking"], true);
+    assert_eq!(body(1)["enable_thinking"], false);
+    assert_eq!(body(2)["thinking_budget"], 300);
+    // Esc on the stalled column cancels it alone.
+    let events = vec![
+        key(KeyCode::Tab, KeyModifiers::NONE),
+        key(KeyCode::Char('>'), KeyModifiers::NONE),
+        key(KeyCode::Esc, KeyModifiers::NONE),
+    ];
+    drive(&mut term, &mut wb, events, |s: &State| !s.is_running())
+        .await
+        .unwrap();
+    let c = wb.state.compare.as_ref().unwrap();
+    assert_eq!(
+        c.columns[1].latest().unwrap().status,
+        thinkbench::session::Status::Cancelled
+    );
+    assert_eq!(
+        c.columns[0].latest().unwrap().status,
+        thinkbench::session::Status::Complete
+    );
+}
