@@ -13,6 +13,11 @@
 //!
 //! `--history N` puts N finished messages (Markdown with a table and a code block) in the
 //! conversation first: the cost of a frame should not grow with the history.
+//!
+//!     cargo bench --bench workbench -- --compare 4
+//!
+//! `--compare N` streams the prompt to N compare columns at once (thinking on with
+//! different budgets, and off); chunks are counted over all columns.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -137,6 +142,7 @@ fn main() {
     // Tokens per second per stream; 0 = as fast as the simulator can go.
     let rate = arg("--rate", 0);
     let history = arg("--history", 0);
+    let compare = arg("--compare", 0);
     let sim = start_sim(rate, reasoning, answer);
     let home = tempfile_dir();
     let config = format!("{home}/config.toml");
@@ -162,6 +168,17 @@ fn main() {
     let (stats, wall, cpu_used, streamed, idle_cpu, frames_total) = rt.block_on(async {
         let mut wb = prepare(&args, Some("dark")).await.expect("workbench");
         fill_history(&mut wb.state, history);
+        if compare > 0 {
+            let targets = [
+                "qwen3.7-plus",
+                "qwen3.7-plus@budget=1000000",
+                "qwen3.7-plus@budget=2000000",
+                "qwen3.7-plus@budget=3000000",
+            ];
+            let list = targets[..compare.clamp(2, 4)].join(",");
+            thinkbench::app::update::start_compare(&mut wb.state, Some(&list), None)
+                .expect("compare targets");
+        }
         // A fixed size: with no terminal to ask, crossterm would run `tput` for the size on
         // every frame, and the benchmark would measure that.
         let mut terminal = Terminal::with_options(
@@ -173,7 +190,13 @@ fn main() {
         .unwrap();
         let events = futures_util::stream::iter(typed(prompt).into_iter().map(Ok))
             .chain(futures_util::stream::pending());
-        let done = move |s: &State| s.conversation.turns.len() == history + 1 && !s.is_running();
+        let done = move |s: &State| {
+            !s.is_running()
+                && match &s.compare {
+                    Some(c) => c.columns.iter().all(|col| col.latest().is_some()),
+                    None => s.conversation.turns.len() == history + 1,
+                }
+        };
         let (c0, t0) = (cpu(libc::RUSAGE_SELF), Instant::now());
         let stats = event_loop(
             &mut terminal,
@@ -184,18 +207,24 @@ fn main() {
         .await
         .unwrap();
         let (wall, cpu_used) = (t0.elapsed(), cpu(libc::RUSAGE_SELF) - c0);
-        let v = wb.state.selected_variant().expect("an answer");
-        assert!(
-            matches!(v.status, thinkbench::session::Status::Complete),
-            "{:?}",
-            v.status
-        );
-        let streamed = v
-            .reply
-            .usage
-            .as_ref()
-            .and_then(|u| u.output_tokens)
-            .unwrap_or(0);
+        let answers: Vec<&thinkbench::session::Variant> = match &wb.state.compare {
+            Some(c) => c.columns.iter().filter_map(|col| col.latest()).collect(),
+            None => wb.state.selected_variant().into_iter().collect(),
+        };
+        let mut streamed = 0;
+        for v in answers {
+            assert!(
+                matches!(v.status, thinkbench::session::Status::Complete),
+                "{:?}",
+                v.status
+            );
+            streamed += v
+                .reply
+                .usage
+                .as_ref()
+                .and_then(|u| u.output_tokens)
+                .unwrap_or(0);
+        }
         // 2. Idle: nothing happens for 3 s; the loop should not wake at all.
         let idle_events = futures_util::stream::pending::<std::io::Result<Event>>();
         let c1 = cpu(libc::RUSAGE_SELF);
@@ -244,6 +273,12 @@ fn main() {
     };
     println!("  simulator                 separate process, {speed}");
     println!("  history                   {history} finished messages before the stream");
+    if compare > 0 {
+        println!(
+            "  compare                   {} columns streaming at once",
+            compare.clamp(2, 4)
+        );
+    }
     println!(
         "  chunks streamed           {streamed} ({reasoning} reasoning + {answer} answer tokens, one per chunk)"
     );
