@@ -151,16 +151,7 @@ impl Effects {
     fn switch_provider(&mut self, name: String) {
         self.stop_switch();
         // "demo" is the built-in simulator; anything else a provider by name.
-        let demo = name == "demo";
-        let args = ConnectArgs {
-            provider: (!demo).then(|| name.clone()),
-            base_url: None,
-            protocol: None,
-            api_key_env: None,
-            model: None,
-            demo,
-            ..self.args.clone()
-        };
+        let args = self.args.for_provider(&name);
         let config = self.config.clone();
         let tx = self.tx.clone();
         let opened = self.opened_tx.clone();

@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 
 use tokio_util::sync::CancellationToken;
 
-use super::report::{exit_code, json_result, note};
+use super::report::{exit_code, json_result, note, note_retry, or_usage};
 use super::{cancel_on_ctrl_c, read_prompt};
 use crate::cli::AskArgs;
 use crate::config::{Config, ConfigError};
@@ -18,18 +18,12 @@ use crate::provider::{StreamEvent, Transcript};
 use crate::text::inert;
 
 pub async fn run(args: AskArgs) -> u8 {
-    match ask(args).await {
-        Ok(code) => code,
-        Err(e) => {
-            note(e);
-            exit::USAGE
-        }
-    }
+    or_usage(ask(args).await)
 }
 
 async fn ask(args: AskArgs) -> Result<u8, ConfigError> {
     let config = Config::load(args.connect.config.as_deref())?;
-    let prompt = read_prompt(args.prompt.as_deref())?;
+    let prompt = read_prompt(args.request.prompt.as_deref())?;
     let conn = Connection::open(&args.connect, &config).await?;
     if let Some(n) = &conn.notice {
         note(n);
@@ -45,15 +39,15 @@ async fn ask(args: AskArgs) -> Result<u8, ConfigError> {
     };
     let model = conn.model.clone();
     let mut messages = Vec::new();
-    if let Some(s) = &args.system {
+    if let Some(s) = &args.request.system {
         messages.push(Message::system(s.clone()));
     }
     messages.push(Message::user(prompt));
     let ask = Ask {
         model: &model,
         settings: &settings,
-        max_tokens: args.max_tokens,
-        temperature: args.temperature,
+        max_tokens: args.request.max_tokens,
+        temperature: args.request.temperature,
     };
     let Planned { chat, prepared, .. } = conn
         .route
@@ -120,16 +114,7 @@ impl Printer {
 
     fn event(&mut self, ev: &RunEvent) {
         match ev {
-            RunEvent::Retrying {
-                attempt,
-                max_attempts,
-                wait,
-                reason,
-            } => note(format_args!(
-                "{reason}; retrying in {:.1} s (attempt {} of {max_attempts})",
-                wait.as_secs_f64(),
-                attempt + 1
-            )),
+            RunEvent::Retrying { .. } => note_retry("", ev),
             RunEvent::Stream(StreamEvent::Reasoning(t)) if !self.quiet => {
                 let mut err = std::io::stderr().lock();
                 if !self.in_reasoning && self.dim {

@@ -1,6 +1,7 @@
 //! Headless subcommands, and what they share: reading the prompt, Ctrl+C.
 
 pub mod ask;
+pub mod compare;
 pub mod report;
 pub mod screenshots;
 pub mod sim;
@@ -37,12 +38,23 @@ pub fn read_prompt(arg: Option<&str>) -> Result<String, ConfigError> {
     Ok(prompt)
 }
 
-/// A token that is cancelled when the user presses Ctrl+C.
+/// A token that is cancelled when the user presses Ctrl+C. It listens from the moment it is
+/// made (not from when its task first runs), so an early Ctrl+C is not lost.
 pub fn cancel_on_ctrl_c() -> CancellationToken {
     let cancel = CancellationToken::new();
     let ctrl_c = cancel.clone();
+    #[cfg(unix)]
+    let mut interrupt =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
+        #[cfg(unix)]
+        let pressed = match &mut interrupt {
+            Some(s) => s.recv().await.is_some(),
+            None => false,
+        };
+        #[cfg(not(unix))]
+        let pressed = tokio::signal::ctrl_c().await.is_ok();
+        if pressed {
             ctrl_c.cancel();
         }
     });

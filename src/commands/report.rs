@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::config::ConfigError;
 use crate::connect::Connection;
 use crate::exit;
 use crate::provider::Transcript;
-use crate::provider::client::{Failure, RunEnd, RunOutcome};
+use crate::provider::client::{Failure, RunEnd, RunEvent, RunOutcome};
 use crate::provider::request::ChatRequest;
 
 /// A line on stderr. Write errors are ignored: there is nobody left to tell.
@@ -20,6 +21,31 @@ pub fn note(msg: impl std::fmt::Display) {
 fn ms(d: Option<Duration>) -> Value {
     d.map(|d| json!(d.as_millis() as u64))
         .unwrap_or(Value::Null)
+}
+
+/// The exit code of a command whose error is a usage or config error (said on stderr).
+pub fn or_usage(result: Result<u8, ConfigError>) -> u8 {
+    result.unwrap_or_else(|e| {
+        note(e);
+        exit::USAGE
+    })
+}
+
+/// For a retry: `{prefix}rate limited; retrying in 1.0 s (attempt 2 of 4)` on stderr.
+pub fn note_retry(prefix: &str, event: &RunEvent) {
+    if let RunEvent::Retrying {
+        attempt,
+        max_attempts,
+        wait,
+        reason,
+    } = event
+    {
+        note(format_args!(
+            "{prefix}{reason}; retrying in {:.1} s (attempt {} of {max_attempts})",
+            wait.as_secs_f64(),
+            attempt + 1
+        ));
+    }
 }
 
 /// The exit code for a run that ended so.
