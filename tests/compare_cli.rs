@@ -450,10 +450,11 @@ async fn ctrl_c_cancels_every_run_and_prints_what_arrived() {
         .await
         .expect("it ends")
         .expect("it ran");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
-    let rows = rows(&stdout);
+    let out = Output::from(out);
+    no_key(&out);
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
+    assert_eq!(out.code, 130, "{stderr}");
+    let rows = rows(stdout);
     assert_eq!(rows.len(), 2, "{stdout}");
     for row in &rows {
         assert!(row.lines().next().unwrap().ends_with(" cancelled"), "{row}");
@@ -514,6 +515,7 @@ async fn usage_errors_exit_2_and_name_the_target() {
         all.push("q");
         let out = thinkbench(&home, &all).await;
         assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        no_key(&out);
         for n in [target, needle] {
             assert!(
                 out.stderr.contains(n),
