@@ -58,24 +58,16 @@ impl Conns<'_> {
         if let Some(i) = self.names.iter().position(|n| n == provider) {
             return Ok(i);
         }
-        let model = self.args.model.clone().or(model.map(str::to_string));
-        let conn = match provider {
-            None => {
-                let args = ConnectArgs {
-                    model,
-                    ..self.args.clone()
-                };
-                Connection::open(&args, self.config).await?
-            }
-            Some(name) => {
-                // As a provider switch in the workbench does.
-                let args = ConnectArgs {
-                    model,
-                    ..self.args.for_provider(name)
-                };
-                Connection::open(&args, self.config).await?
-            }
+        let base = match provider {
+            None => self.args.clone(),
+            // As a provider switch in the workbench does.
+            Some(name) => self.args.for_provider(name),
         };
+        let args = ConnectArgs {
+            model: self.args.model.clone().or(model.map(str::to_string)),
+            ..base
+        };
+        let conn = Connection::open(&args, self.config).await?;
         if let Some(n) = &conn.notice {
             note(n);
         }
