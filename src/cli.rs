@@ -41,6 +41,9 @@ pub struct CompareArgs {
 pub enum Command {
     /// Ask one question and stream the reasoning (stderr) and answer (stdout).
     Ask(AskArgs),
+    /// Send one prompt to several targets at once and compare what came back (a table, or
+    /// JSON).
+    Compare(CompareCmdArgs),
     /// Run the built-in Model Studio simulator as an HTTP server on 127.0.0.1.
     Sim(SimArgs),
     /// Render the README screenshots from the real render code (SVG, and PNG with --png).
@@ -77,6 +80,23 @@ pub struct ConnectArgs {
     pub demo: bool,
 }
 
+impl ConnectArgs {
+    /// These flags for provider `name` (`demo`: the built-in simulator): only the config file
+    /// is kept, since the other flags named another server.
+    pub fn for_provider(&self, name: &str) -> ConnectArgs {
+        let demo = name == "demo";
+        ConnectArgs {
+            provider: (!demo).then(|| name.to_string()),
+            base_url: None,
+            protocol: None,
+            api_key_env: None,
+            model: None,
+            config: self.config.clone(),
+            demo,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct AskArgs {
     #[command(flatten)]
@@ -93,6 +113,16 @@ pub struct AskArgs {
     /// Send earlier reasoning back (preserve_thinking; only for models that support it).
     #[arg(long)]
     pub preserve_thinking: bool,
+    /// Print one JSON object at the end instead of streaming text.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub request: RequestArgs,
+}
+
+/// What a headless command sends besides the model and its thinking settings.
+#[derive(Debug, Args)]
+pub struct RequestArgs {
     /// Cap the answer length in tokens.
     #[arg(long, value_name = "N")]
     pub max_tokens: Option<u32>,
@@ -102,12 +132,38 @@ pub struct AskArgs {
     /// System prompt.
     #[arg(long, value_name = "TEXT")]
     pub system: Option<String>,
-    /// Print one JSON object at the end instead of streaming text.
-    #[arg(long)]
-    pub json: bool,
     /// The prompt; `-` or nothing reads it from standard input.
     #[arg(value_name = "PROMPT")]
     pub prompt: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareCmdArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// A target: MODEL[@think=on|off][,budget=N][,preserve=on|off][,provider=NAME]. Give it
+    /// once per target, or several separated by commas (1 to 8 in all).
+    #[arg(
+        long = "target",
+        short = 't',
+        value_name = "TARGET",
+        conflicts_with = "model"
+    )]
+    pub targets: Vec<String>,
+    /// Compare one model (the one --target, or --model, or the provider's default) under
+    /// several thinking settings: `think` (on vs off) or `budget=N[,N…]` (plus thinking off
+    /// where the model is hybrid).
+    #[arg(long, value_name = "think|budget=N,…")]
+    pub sweep: Option<String>,
+    /// Run each target N times, one after another (the table shows medians and ranges).
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub repeat: u32,
+    /// Print a JSON array (one object per target and run) instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub request: RequestArgs,
 }
 
 #[derive(Debug, Args)]

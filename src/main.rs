@@ -27,6 +27,7 @@ fn main() -> ExitCode {
     let code = runtime.block_on(async move {
         match cli.command {
             Some(Command::Ask(args)) => commands::ask::run(args).await,
+            Some(Command::Compare(args)) => commands::compare::run(args).await,
             Some(Command::Sim(args)) => commands::sim::run(args).await,
             Some(Command::Screenshots(args)) => commands::screenshots::run(args).await,
             None => thinkbench::tui::run::run(cli.connect, cli.theme, cli.compare).await,

@@ -69,6 +69,30 @@ pub fn group(n: u64) -> String {
     out
 }
 
+/// A duration for people: `0.4 s`, `12 s`, `2 m 05 s`.
+pub fn secs(ms: u64) -> String {
+    if ms < 10_000 {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    } else if ms < 60_000 {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{} m {:02} s", ms / 60_000, (ms / 1000) % 60)
+    }
+}
+
+/// An amount in US dollars: `$0.0041`, `$1.23`.
+pub fn usd(v: f64) -> String {
+    if v == 0.0 {
+        "$0".into()
+    } else if v < 0.01 {
+        format!("${v:.4}")
+    } else if v < 10.0 {
+        format!("${v:.3}")
+    } else {
+        format!("${v:.2}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -220,16 +220,7 @@ impl Effects {
     /// [`Action::ConnectionOpened`].
     fn open(&self, name: String, purpose: Purpose) -> Pending {
         // "demo" is the built-in simulator; anything else a provider by name.
-        let demo = name == "demo";
-        let args = ConnectArgs {
-            provider: (!demo).then(|| name.clone()),
-            base_url: None,
-            protocol: None,
-            api_key_env: None,
-            model: None,
-            demo,
-            ..self.args.clone()
-        };
+        let args = self.args.for_provider(&name);
         let config = self.config.clone();
         let tx = self.tx.clone();
         let opened = self.opened_tx.clone();

@@ -1,59 +1,29 @@
 //! `thinkbench ask`: one question, reasoning streamed to stderr, the answer to stdout.
 
-use std::io::{IsTerminal, Read, Write};
-use std::time::Duration;
+use std::io::{IsTerminal, Write};
 
-use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+use super::report::{exit_code, json_result, note, note_retry, or_usage};
+use super::{cancel_on_ctrl_c, read_prompt};
 use crate::cli::AskArgs;
 use crate::config::{Config, ConfigError};
 use crate::connect::Connection;
 use crate::exit;
 use crate::provider::client::{Failure, RunEnd, RunEvent, RunOutcome};
 use crate::provider::plan::ThinkingSettings;
-use crate::provider::request::{ChatRequest, Message};
+use crate::provider::request::Message;
 use crate::provider::route::{Ask, Planned};
 use crate::provider::{StreamEvent, Transcript};
 use crate::text::inert;
 
 pub async fn run(args: AskArgs) -> u8 {
-    match ask(args).await {
-        Ok(code) => code,
-        Err(e) => {
-            note(e);
-            exit::USAGE
-        }
-    }
-}
-
-fn read_prompt(arg: Option<&str>) -> Result<String, ConfigError> {
-    let prompt = match arg {
-        Some(p) if p != "-" => p.to_string(),
-        _ => {
-            let stdin = std::io::stdin();
-            if arg.is_none() && stdin.is_terminal() {
-                return Err(ConfigError::new(
-                    "no prompt: give it as an argument, or pipe it in (use - to read standard input)",
-                ));
-            }
-            let mut s = String::new();
-            stdin
-                .lock()
-                .read_to_string(&mut s)
-                .map_err(|e| ConfigError::new(format!("cannot read the prompt from stdin: {e}")))?;
-            s
-        }
-    };
-    if prompt.trim().is_empty() {
-        return Err(ConfigError::new("the prompt is empty"));
-    }
-    Ok(prompt)
+    or_usage(ask(args).await)
 }
 
 async fn ask(args: AskArgs) -> Result<u8, ConfigError> {
     let config = Config::load(args.connect.config.as_deref())?;
-    let prompt = read_prompt(args.prompt.as_deref())?;
+    let prompt = read_prompt(args.request.prompt.as_deref())?;
     let conn = Connection::open(&args.connect, &config).await?;
     if let Some(n) = &conn.notice {
         note(n);
@@ -69,28 +39,22 @@ async fn ask(args: AskArgs) -> Result<u8, ConfigError> {
     };
     let model = conn.model.clone();
     let mut messages = Vec::new();
-    if let Some(s) = &args.system {
+    if let Some(s) = &args.request.system {
         messages.push(Message::system(s.clone()));
     }
     messages.push(Message::user(prompt));
     let ask = Ask {
         model: &model,
         settings: &settings,
-        max_tokens: args.max_tokens,
-        temperature: args.temperature,
+        max_tokens: args.request.max_tokens,
+        temperature: args.request.temperature,
     };
     let Planned { chat, prepared, .. } = conn
         .route
         .plan(ask, messages)
         .map_err(|e| ConfigError::new(e.to_string()))?;
 
-    let cancel = CancellationToken::new();
-    let ctrl_c = cancel.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            ctrl_c.cancel();
-        }
-    });
+    let cancel = cancel_on_ctrl_c();
 
     let mut out = Printer::new(args.json, cancel.clone());
     let mut transcript = Transcript::default();
@@ -109,12 +73,7 @@ async fn ask(args: AskArgs) -> Result<u8, ConfigError> {
         return Ok(exit::OK);
     }
 
-    let code = match &outcome.end {
-        RunEnd::Complete => exit::OK,
-        RunEnd::Cancelled => exit::CANCELLED,
-        RunEnd::Failed(Failure::Api(_)) => exit::API,
-        RunEnd::Failed(_) => exit::NETWORK,
-    };
+    let code = exit_code(&outcome.end);
     if args.json {
         let v = json_result(&conn, &model, &chat, &transcript, &outcome);
         let _ = writeln!(
@@ -126,11 +85,6 @@ async fn ask(args: AskArgs) -> Result<u8, ConfigError> {
         report(&conn, &transcript, &outcome);
     }
     Ok(code)
-}
-
-/// A line on stderr. Write errors are ignored: there is nobody left to tell.
-fn note(msg: impl std::fmt::Display) {
-    let _ = writeln!(std::io::stderr(), "thinkbench: {msg}");
 }
 
 /// Streams text to the terminal: reasoning dimmed on stderr, the answer on stdout.
@@ -160,16 +114,7 @@ impl Printer {
 
     fn event(&mut self, ev: &RunEvent) {
         match ev {
-            RunEvent::Retrying {
-                attempt,
-                max_attempts,
-                wait,
-                reason,
-            } => note(format_args!(
-                "{reason}; retrying in {:.1} s (attempt {} of {max_attempts})",
-                wait.as_secs_f64(),
-                attempt + 1
-            )),
+            RunEvent::Retrying { .. } => note_retry("", ev),
             RunEvent::Stream(StreamEvent::Reasoning(t)) if !self.quiet => {
                 let mut err = std::io::stderr().lock();
                 if !self.in_reasoning && self.dim {
@@ -262,64 +207,4 @@ fn report(conn: &Connection, t: &Transcript, outcome: &RunOutcome) {
             }
         }
     }
-}
-
-fn ms(d: Option<Duration>) -> Value {
-    d.map(|d| json!(d.as_millis() as u64))
-        .unwrap_or(Value::Null)
-}
-
-fn json_result(
-    conn: &Connection,
-    model: &str,
-    chat: &ChatRequest,
-    t: &Transcript,
-    outcome: &RunOutcome,
-) -> Value {
-    let usage = t.usage.clone().unwrap_or_default();
-    let error = match &outcome.end {
-        RunEnd::Failed(Failure::Api(e)) => json!({
-            "status": e.status, "code": e.code, "message": e.message, "request_id": e.request_id,
-        }),
-        RunEnd::Failed(Failure::Network(m)) => json!({
-            "status": null, "code": "network_error", "message": m, "request_id": null,
-        }),
-        RunEnd::Failed(Failure::Interrupted(m)) => json!({
-            "status": outcome.http_status, "code": "stream_interrupted", "message": m,
-            "request_id": outcome.request_id,
-        }),
-        RunEnd::Cancelled => json!({
-            "status": null, "code": "cancelled", "message": "cancelled by the user", "request_id": outcome.request_id,
-        }),
-        RunEnd::Complete => Value::Null,
-    };
-    let price = conn.route.model_info(model).and_then(|m| m.price);
-    let cost = crate::session::cost_usd(price, &chat.thinking, t);
-    json!({
-        "model": model,
-        "provider": conn.spec.name,
-        "reasoning": t.reasoning,
-        "content": t.answer,
-        "tool_calls": t.tool_calls,
-        "finish_reason": t.finish.as_ref().map(|f| f.as_str().to_string()),
-        "usage": {
-            "input_tokens": usage.input_tokens,
-            "output_tokens": usage.output_tokens,
-            "reasoning_tokens": usage.reasoning_tokens,
-            "total_tokens": usage.total_tokens,
-        },
-        "cost_usd": cost,
-        "thinking": {
-            "enable_thinking": chat.thinking.send_thinking,
-            "thinking_budget": chat.thinking.budget,
-            "preserve_thinking": chat.thinking.preserve,
-        },
-        "timings": {
-            "ttft_ms": ms(outcome.timings.ttft),
-            "reasoning_ms": ms(outcome.timings.reasoning),
-            "total_ms": outcome.timings.total.as_millis() as u64,
-        },
-        "complete": matches!(outcome.end, RunEnd::Complete),
-        "error": error,
-    })
 }

@@ -29,6 +29,16 @@ pub struct Output {
     pub stderr: String,
 }
 
+impl From<std::process::Output> for Output {
+    fn from(out: std::process::Output) -> Output {
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
 impl Output {
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
@@ -66,6 +76,17 @@ pub async fn thinkbench(home: &Home, args: &[&str]) -> Output {
 }
 
 pub async fn thinkbench_with(home: &Home, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = command(home, args, env);
+    let out = tokio::time::timeout(std::time::Duration::from_secs(60), cmd.output())
+        .await
+        .expect("thinkbench finishes within 60 s")
+        .expect("thinkbench runs");
+    Output::from(out)
+}
+
+/// The `thinkbench` command with `args`, stdin closed, stdout and stderr piped, the test key in
+/// [`KEY_VAR`] and the app's files in `home`.
+pub fn command(home: &Home, args: &[&str], env: &[(&str, &str)]) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_thinkbench"));
     cmd.args(args)
         .stdin(Stdio::null())
@@ -83,15 +104,7 @@ pub async fn thinkbench_with(home: &Home, args: &[&str], env: &[(&str, &str)]) -
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = tokio::time::timeout(std::time::Duration::from_secs(60), cmd.output())
-        .await
-        .expect("thinkbench finishes within 60 s")
-        .expect("thinkbench runs");
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    cmd
 }
 
 /// `ask` arguments that point at `sim` with the given protocol and model.

@@ -1,0 +1,115 @@
+//! What the headless commands print about a run: the JSON object of `ask --json` (and of each
+//! run of `compare --json`), and notes on stderr.
+
+use std::io::Write;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::config::ConfigError;
+use crate::connect::Connection;
+use crate::exit;
+use crate::provider::Transcript;
+use crate::provider::client::{Failure, RunEnd, RunEvent, RunOutcome};
+use crate::provider::request::ChatRequest;
+
+/// A line on stderr. Write errors are ignored: there is nobody left to tell.
+pub fn note(msg: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr(), "thinkbench: {msg}");
+}
+
+fn ms(d: Option<Duration>) -> Value {
+    d.map(|d| json!(d.as_millis() as u64))
+        .unwrap_or(Value::Null)
+}
+
+/// The exit code of a command whose error is a usage or config error (said on stderr).
+pub fn or_usage(result: Result<u8, ConfigError>) -> u8 {
+    result.unwrap_or_else(|e| {
+        note(e);
+        exit::USAGE
+    })
+}
+
+/// For a retry: `{prefix}rate limited; retrying in 1.0 s (attempt 2 of 4)` on stderr.
+pub fn note_retry(prefix: &str, event: &RunEvent) {
+    if let RunEvent::Retrying {
+        attempt,
+        max_attempts,
+        wait,
+        reason,
+    } = event
+    {
+        note(format_args!(
+            "{prefix}{reason}; retrying in {:.1} s (attempt {} of {max_attempts})",
+            wait.as_secs_f64(),
+            attempt + 1
+        ));
+    }
+}
+
+/// The exit code for a run that ended so.
+pub fn exit_code(end: &RunEnd) -> u8 {
+    match end {
+        RunEnd::Complete => exit::OK,
+        RunEnd::Cancelled => exit::CANCELLED,
+        RunEnd::Failed(Failure::Api(_)) => exit::API,
+        RunEnd::Failed(_) => exit::NETWORK,
+    }
+}
+
+/// The JSON object for one run: what was asked, what came back, what it cost, how it ended.
+pub fn json_result(
+    conn: &Connection,
+    model: &str,
+    chat: &ChatRequest,
+    t: &Transcript,
+    outcome: &RunOutcome,
+) -> Value {
+    let usage = t.usage.clone().unwrap_or_default();
+    let error = match &outcome.end {
+        RunEnd::Failed(Failure::Api(e)) => json!({
+            "status": e.status, "code": e.code, "message": e.message, "request_id": e.request_id,
+        }),
+        RunEnd::Failed(Failure::Network(m)) => json!({
+            "status": null, "code": "network_error", "message": m, "request_id": null,
+        }),
+        RunEnd::Failed(Failure::Interrupted(m)) => json!({
+            "status": outcome.http_status, "code": "stream_interrupted", "message": m,
+            "request_id": outcome.request_id,
+        }),
+        RunEnd::Cancelled => json!({
+            "status": null, "code": "cancelled", "message": "cancelled by the user", "request_id": outcome.request_id,
+        }),
+        RunEnd::Complete => Value::Null,
+    };
+    let price = conn.route.model_info(model).and_then(|m| m.price);
+    let cost = crate::session::cost_usd(price, &chat.thinking, t);
+    json!({
+        "model": model,
+        "provider": conn.spec.name,
+        "reasoning": t.reasoning,
+        "content": t.answer,
+        "tool_calls": t.tool_calls,
+        "finish_reason": t.finish.as_ref().map(|f| f.as_str().to_string()),
+        "usage": {
+            "input_tokens": usage.input_tokens,
+            "output_tokens": usage.output_tokens,
+            "reasoning_tokens": usage.reasoning_tokens,
+            "total_tokens": usage.total_tokens,
+        },
+        "cost_usd": cost,
+        "thinking": {
+            "enable_thinking": chat.thinking.send_thinking,
+            "thinking_budget": chat.thinking.budget,
+            "preserve_thinking": chat.thinking.preserve,
+        },
+        "timings": {
+            "ttft_ms": ms(outcome.timings.ttft),
+            "reasoning_ms": ms(outcome.timings.reasoning),
+            "total_ms": outcome.timings.total.as_millis() as u64,
+        },
+        "complete": matches!(outcome.end, RunEnd::Complete),
+        "error": error,
+    })
+}
