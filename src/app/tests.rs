@@ -1033,7 +1033,7 @@ fn the_compare_picker_is_seeded_and_says_what_is_wrong() {
     press(&mut s, "f4");
     match s.top_overlay() {
         Some(Overlay::Targets { input, .. }) => {
-            assert_eq!(input, "qwen3.7-plus, qwen3.7-plus@think=off")
+            assert_eq!(input, "qwen3.7-plus@think=on, qwen3.7-plus@think=off")
         }
         other => panic!("{other:?}"),
     }

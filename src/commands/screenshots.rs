@@ -189,5 +189,62 @@ async fn write_all(args: &ScreenshotArgs) -> Result<Vec<PathBuf>, String> {
             &mut files,
         )?;
     }
+    // 4. Compare: one prompt to the model with thinking on and off, side by side.
+    let (mut term, mut wb) = demo_bench("dark", Some(400.0)).await?;
+    let mut events = vec![
+        key(KeyCode::F(4), KeyModifiers::NONE),
+        key(KeyCode::Enter, KeyModifiers::NONE),
+    ];
+    events.extend(typed("Why is the sky blue? Keep it short."));
+    drive(&mut term, &mut wb, events, compare_done)
+        .await
+        .map_err(io)?;
+    settle(&mut wb);
+    let buf = frame(&mut term, &mut wb);
+    write(
+        &args.out,
+        "compare",
+        &buf,
+        &wb.view.theme,
+        args.png,
+        &mut files,
+    )?;
+
+    // 5. A budget sweep, with its chart.
+    let (mut term, mut wb) = demo_bench("dark", Some(400.0)).await?;
+    let mut events = vec![key(KeyCode::F(4), KeyModifiers::NONE)];
+    events.extend((0..80).map(|_| key(KeyCode::Backspace, KeyModifiers::NONE)));
+    events.extend(typed("sweep budget=100,400,1600"));
+    events.extend(typed("Prove that there are infinitely many primes."));
+    drive(&mut term, &mut wb, events, compare_done)
+        .await
+        .map_err(io)?;
+    settle(&mut wb);
+    drive(
+        &mut term,
+        &mut wb,
+        vec![key(KeyCode::F(8), KeyModifiers::NONE)],
+        |s: &State| !s.overlays.is_empty(),
+    )
+    .await
+    .map_err(io)?;
+    let buf = frame(&mut term, &mut wb);
+    write(
+        &args.out,
+        "sweep",
+        &buf,
+        &wb.view.theme,
+        args.png,
+        &mut files,
+    )?;
     Ok(files)
+}
+
+/// Whether every compare column has an answer and none runs any more.
+fn compare_done(s: &State) -> bool {
+    s.compare.as_ref().is_some_and(|c| {
+        c.columns
+            .iter()
+            .all(|col| col.latest().is_some_and(|v| !v.status.is_running()))
+    })
 }

@@ -9,6 +9,7 @@ use crate::app::keymap::Command;
 use crate::app::state::compare::{Column, Compare};
 use crate::app::state::{Level, Overlay, Pane, ProviderInfo, State};
 use crate::compare::{MAX_COLUMNS, Sweep, TargetSpec};
+use crate::provider::plan::Switch;
 use crate::session::Status;
 use crate::session::proof::Proof;
 
@@ -21,8 +22,13 @@ fn seed(state: &State) -> String {
     let caps = state.next_capabilities();
     let mut current = TargetSpec::model(state.next.model.clone());
     current.settings = caps.applicable(&state.next.thinking);
+    let thinks = caps.thinks(&current.settings);
+    if matches!(caps.switch, Switch::Free { .. }) {
+        // Say which way thinking goes, beside the other way.
+        current.settings.thinking = thinks;
+    }
     let mut targets = vec![current.to_string()];
-    if let Some(on) = caps.thinks(&current.settings) {
+    if let Some(on) = thinks {
         let mut other = current.clone();
         other.settings.thinking = Some(!on);
         if on {
