@@ -335,6 +335,50 @@ async fn compare_side_by_side_at_160_one_at_a_time_at_80_and_the_chart() {
     term.backend_mut().resize(80, 32);
     snapshot!("compare_80", frame(&mut term, &mut wb));
     term.backend_mut().resize(160, 48);
+    // The word diff of the two answers.
+    drive(
+        &mut term,
+        &mut wb,
+        vec![
+            key(KeyCode::Tab, KeyModifiers::NONE),
+            key(KeyCode::F(7), KeyModifiers::NONE),
+        ],
+        |s: &State| !s.overlays.is_empty(),
+    )
+    .await
+    .unwrap();
+    let diff = text(&frame(&mut term, &mut wb));
+    assert!(diff.contains("Diff of the answers"), "{diff}");
+    assert!(diff.contains("% alike, word by word"), "{diff}");
+    assert!(
+        diff.contains("−  1 qwen3.7-plus@think=on") && diff.contains("+  2 qwen3.7-plus@think=off"),
+        "{diff}"
+    );
+    drive(
+        &mut term,
+        &mut wb,
+        vec![key(KeyCode::Tab, KeyModifiers::NONE)],
+        |s: &State| {
+            matches!(
+                s.overlays.last(),
+                Some(thinkbench::app::state::Overlay::Diff {
+                    reasoning: true,
+                    ..
+                })
+            )
+        },
+    )
+    .await
+    .unwrap();
+    assert!(text(&frame(&mut term, &mut wb)).contains("Diff of the reasoning"));
+    drive(
+        &mut term,
+        &mut wb,
+        vec![key(KeyCode::Esc, KeyModifiers::NONE)],
+        |s: &State| s.overlays.is_empty(),
+    )
+    .await
+    .unwrap();
     drive(
         &mut term,
         &mut wb,

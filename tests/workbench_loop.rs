@@ -278,3 +278,99 @@ async fn compare_columns_run_apart_a_stalled_or_failing_one_disturbs_no_other() 
         thinkbench::session::Status::Complete
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_column_sends_its_own_history_and_adopting_goes_on_with_its_target() {
+    let (mut term, mut wb, sims, _dir) = three_providers().await;
+    let all_done = |s: &State| {
+        s.compare.as_ref().is_some_and(|c| {
+            c.columns
+                .iter()
+                .all(|col| col.latest().is_some_and(|v| !v.status.is_running()))
+        })
+    };
+    let mut events = vec![key(KeyCode::F(4), KeyModifiers::NONE)];
+    events.extend((0..80).map(|_| key(KeyCode::Backspace, KeyModifiers::NONE)));
+    events.extend(chars("qwen3.7-plus@budget=30, qwen3.7-plus@think=off"));
+    events.push(key(KeyCode::Enter, KeyModifiers::NONE));
+    events.extend(chars("What is a monad?"));
+    events.push(key(KeyCode::Enter, KeyModifiers::NONE));
+    drive(&mut term, &mut wb, events, all_done).await.unwrap();
+    let mut events = chars("And a functor?");
+    events.push(key(KeyCode::Enter, KeyModifiers::NONE));
+    drive(&mut term, &mut wb, events, move |s: &State| {
+        all_done(s)
+            && s.compare.as_ref().unwrap().columns[0]
+                .conversation
+                .turns
+                .len()
+                == 2
+    })
+    .await
+    .unwrap();
+    // What each column answered the first time, as the simulator sent it.
+    let answers: Vec<String> = wb
+        .state
+        .compare
+        .as_ref()
+        .unwrap()
+        .columns
+        .iter()
+        .map(|c| {
+            c.conversation.turns[0]
+                .active()
+                .unwrap()
+                .reply
+                .answer
+                .clone()
+        })
+        .collect();
+    assert_ne!(answers[0], answers[1]);
+    let chats = chats(&sims[0]);
+    assert_eq!(chats.len(), 4);
+    for follow_up in &chats[2..] {
+        let m = &follow_up.body["messages"];
+        assert_eq!(m[2]["content"], "And a functor?");
+        let own = if follow_up.body["enable_thinking"] == true {
+            0
+        } else {
+            1
+        };
+        assert_eq!(
+            m[1]["content"],
+            answers[own].as_str(),
+            "its own first answer"
+        );
+        assert!(
+            !m.to_string()
+                .contains(&answers[1 - own].chars().take(40).collect::<String>()),
+            "never the other column's"
+        );
+    }
+    // Adopt the second column: the conversation goes on with thinking off.
+    let mut events = vec![
+        key(KeyCode::Tab, KeyModifiers::NONE),
+        key(KeyCode::Char('>'), KeyModifiers::NONE),
+        key(KeyCode::F(9), KeyModifiers::NONE),
+    ];
+    events.extend(chars("And an applicative?"));
+    events.push(key(KeyCode::Enter, KeyModifiers::NONE));
+    drive(&mut term, &mut wb, events, |s: &State| {
+        s.compare.is_none() && s.conversation.turns.len() == 3 && !s.is_running()
+    })
+    .await
+    .unwrap();
+    let chats = self::chats(&sims[0]);
+    let last = &chats[4].body;
+    assert_eq!(
+        last["enable_thinking"], false,
+        "the adopted target's settings"
+    );
+    assert_eq!(last["messages"][1]["content"], answers[1].as_str());
+    assert_eq!(last["messages"][4]["content"], "And an applicative?");
+    assert_eq!(
+        wb.state.conversation.turns[0].variants.len(),
+        2,
+        "the other column's answer is a variant"
+    );
+}

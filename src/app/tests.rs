@@ -1188,3 +1188,29 @@ fn an_answer_in_the_reasoning_channel_can_be_taken_as_the_answer() {
     assert_eq!(v.reply.answer, "The answer is 42.");
     assert!(v.reply.reasoning.is_empty());
 }
+
+#[test]
+fn with_preserve_on_a_column_sends_back_its_own_reasoning_only() {
+    let mut s = state();
+    compare(&mut s, "qwen3.7-plus@preserve=on, qwen3.7-plus@think=on");
+    let runs = started(&key(&mut s, KeyPress::plain(Key::Enter), "q"));
+    for (i, (id, _)) in runs.iter().enumerate() {
+        stream(
+            &mut s,
+            *id,
+            vec![
+                StreamEvent::Reasoning(format!("thought of column {i}")),
+                StreamEvent::Answer(format!("answer of column {i}")),
+            ],
+        );
+        end(&mut s, *id, RunEnd::Complete);
+    }
+    let runs = started(&key(&mut s, KeyPress::plain(Key::Enter), "again"));
+    let kept = &runs[0].1["messages"][1];
+    assert_eq!(kept["content"], "answer of column 0");
+    assert_eq!(kept["reasoning_content"], "thought of column 0");
+    assert_eq!(runs[0].1["preserve_thinking"], true);
+    let plain = &runs[1].1["messages"][1];
+    assert_eq!(plain["content"], "answer of column 1");
+    assert!(plain.get("reasoning_content").is_none(), "{plain}");
+}
