@@ -192,6 +192,10 @@ async fn three_providers() -> (
             sim.openai_base_url()
         ));
     }
+    config.push_str(&format!(
+        "[providers.nokey]\nkind = \"modelstudio\"\nmodel = \"qwen3.7-plus\"\nbase_url = \"{}\"\napi_key_cmd = \"exit 3\"\n",
+        sims[0].openai_base_url()
+    ));
     let path = dir.path().join("config.toml");
     std::fs::write(&path, config).unwrap();
     let args = ConnectArgs {
@@ -277,6 +281,49 @@ async fn compare_columns_run_apart_a_stalled_or_failing_one_disturbs_no_other() 
         c.columns[0].latest().unwrap().status,
         thinkbench::session::Status::Complete
     );
+    // Another comparison on a provider already connected gets it at once.
+    let mut events = vec![key(KeyCode::Char('o'), KeyModifiers::CONTROL)];
+    events.extend((0..120).map(|_| key(KeyCode::Backspace, KeyModifiers::NONE)));
+    events.extend(chars("qwen3.7-plus@budget=20, qwen3.7-plus@provider=slow"));
+    events.push(key(KeyCode::Enter, KeyModifiers::NONE));
+    let ready = drive(&mut term, &mut wb, events, |s: &State| {
+        s.compare.as_ref().is_some_and(|c| {
+            c.columns.len() == 2 && c.columns.iter().all(|col| col.provider.is_some())
+        })
+    });
+    tokio::time::timeout(std::time::Duration::from_secs(30), ready)
+        .await
+        .expect("the second comparison is not left connecting")
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_whose_key_command_fails_shows_in_its_column_every_time() {
+    let (mut term, mut wb, _sims, _dir) = three_providers().await;
+    for round in 0..2 {
+        let mut events = vec![key(KeyCode::F(4), KeyModifiers::NONE)];
+        if round == 1 {
+            // In the compare view already: the picker comes with Ctrl+O.
+            events = vec![key(KeyCode::Char('o'), KeyModifiers::CONTROL)];
+        }
+        events.extend((0..120).map(|_| key(KeyCode::Backspace, KeyModifiers::NONE)));
+        events.extend(chars("qwen3.7-plus, qwen3.7-plus@provider=nokey"));
+        events.push(key(KeyCode::Enter, KeyModifiers::NONE));
+        let failed = drive(&mut term, &mut wb, events, |s: &State| {
+            s.compare
+                .as_ref()
+                .is_some_and(|c| c.columns.len() == 2 && c.columns[1].error.is_some())
+        });
+        tokio::time::timeout(std::time::Duration::from_secs(30), failed)
+            .await
+            .expect("the failure is reported")
+            .unwrap();
+        let e = wb.state.compare.as_ref().unwrap().columns[1]
+            .error
+            .clone()
+            .unwrap();
+        assert!(e.contains("api_key_cmd") && e.contains("nokey"), "{e}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -68,6 +68,8 @@ pub enum Effect {
     OpenConnection(String),
     /// The connection just opened is used (by compare columns).
     KeepConnection(String),
+    /// The connection just opened is not wanted (its columns are gone, or cannot use it).
+    DropConnection(String),
     /// Ask the server for its models; answer with [`Action::Models`].
     FetchModels,
     /// The app ends: stop background work that is not a run (runs get their own

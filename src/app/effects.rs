@@ -34,7 +34,7 @@ impl Pending {
 }
 
 /// Why a connection is opened: to switch to it, or for a compare column.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Purpose {
     Switch,
     Column,
@@ -55,9 +55,9 @@ pub struct Effects {
     opening: HashMap<String, Pending>,
     /// Connections opened by those tasks, waiting to be taken into use
     /// ([`Effect::AdoptConnection`], [`Effect::KeepConnection`]) or dropped.
-    opened: UnboundedReceiver<Connection>,
-    opened_tx: UnboundedSender<Connection>,
-    waiting: HashMap<String, Connection>,
+    opened: UnboundedReceiver<(Purpose, Connection)>,
+    opened_tx: UnboundedSender<(Purpose, Connection)>,
+    waiting: HashMap<(String, Purpose), Connection>,
 }
 
 impl Effects {
@@ -109,7 +109,7 @@ impl Effects {
             }
             Effect::CancelSwitch => self.stop_switch(),
             Effect::AdoptConnection(name) => {
-                self.keep(&name);
+                self.keep(&name, Purpose::Switch);
                 if self.conns.contains_key(&name) {
                     self.main = name.clone();
                 }
@@ -118,14 +118,19 @@ impl Effects {
                 }
             }
             Effect::OpenConnection(name) => {
-                if !self.conns.contains_key(&name) && !self.opening.contains_key(&name) {
+                if let Some(conn) = self.conns.get(&name) {
+                    // In use already: the columns can have it at once.
+                    let result = Ok(provider_info(conn));
+                    let _ = self.tx.send(Action::ConnectionOpened { name, result });
+                } else if !self.opening.contains_key(&name) {
                     let pending = self.open(name.clone(), Purpose::Column);
                     self.opening.insert(name, pending);
                 }
             }
-            Effect::KeepConnection(name) => {
-                self.keep(&name);
-                self.opening.remove(&name);
+            Effect::KeepConnection(name) => self.keep(&name, Purpose::Column),
+            Effect::DropConnection(name) => {
+                self.collect();
+                self.waiting.remove(&(name, Purpose::Column));
             }
             Effect::FetchModels => {
                 let conn = self.main();
@@ -196,21 +201,22 @@ impl Effects {
         if let Some((name, p)) = self.switch.take() {
             p.stop();
             self.collect();
-            self.waiting.remove(&name);
+            self.waiting.remove(&(name, Purpose::Switch));
         }
     }
 
     /// Take what the open tasks have sent so far.
     fn collect(&mut self) {
-        while let Ok(conn) = self.opened.try_recv() {
-            self.waiting.insert(conn.spec.name.clone(), conn);
+        while let Ok((purpose, conn)) = self.opened.try_recv() {
+            self.waiting.insert((conn.spec.name.clone(), purpose), conn);
         }
     }
 
-    /// Take the opened connection to `name` into use.
-    fn keep(&mut self, name: &str) {
+    /// Take the connection to `name` opened for `purpose` into use (one in use already
+    /// stays).
+    fn keep(&mut self, name: &str, purpose: Purpose) {
         self.collect();
-        if let Some(conn) = self.waiting.remove(name) {
+        if let Some(conn) = self.waiting.remove(&(name.to_string(), purpose)) {
             self.conns.insert(name.to_string(), conn);
         }
     }
@@ -234,7 +240,7 @@ impl Effects {
                 Ok(conn) => {
                     let info = provider_info(&conn);
                     // The connection first, so it is there when its action is taken.
-                    let _ = opened.send(conn);
+                    let _ = opened.send((purpose, conn));
                     Ok(info)
                 }
                 Err(e) => Err(e.to_string()),
@@ -247,10 +253,16 @@ impl Effects {
         Pending { task, stop }
     }
 
-    /// Look at an action on its way to `update`: a finished run is forgotten.
+    /// Look at an action on its way to `update`: a finished run or open is forgotten.
     pub fn observe(&mut self, action: &Action) {
-        if let Action::RunEnded { variant, .. } = action {
-            self.runs.remove(variant);
+        match action {
+            Action::RunEnded { variant, .. } => {
+                self.runs.remove(variant);
+            }
+            Action::ConnectionOpened { name, .. } => {
+                self.opening.remove(name);
+            }
+            _ => {}
         }
     }
 

@@ -154,6 +154,22 @@ impl Keymap {
     }
 }
 
+impl Command {
+    /// Commands of the compare view only.
+    pub fn compare_only(self) -> bool {
+        matches!(
+            self,
+            Command::ColumnNext
+                | Command::ColumnPrev
+                | Command::FoldAll
+                | Command::Diff
+                | Command::Chart
+                | Command::Adopt
+                | Command::AsAnswer
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1214,3 +1214,109 @@ fn with_preserve_on_a_column_sends_back_its_own_reasoning_only() {
     assert_eq!(plain["content"], "answer of column 1");
     assert!(plain.get("reasoning_content").is_none(), "{plain}");
 }
+
+#[test]
+fn a_comparison_after_earlier_messages_starts_with_nothing_of_its_own() {
+    let mut s = state();
+    let (a, _) = send(&mut s, "earlier");
+    finish(&mut s, a, Some(3), FinishReason::Stop);
+    press(&mut s, "ctrl+f");
+    typed(&mut s, "abc");
+    compare(&mut s, "qwen3.7-plus@think=on, qwen3.7-plus@think=off");
+    assert!(
+        s.search.is_none(),
+        "a search being typed does not follow into the columns"
+    );
+    let c = s.compare.as_ref().unwrap();
+    assert!(c.columns.iter().all(|col| col.latest().is_none()));
+    assert!(crate::compare::summarize(&c.latest()).is_none());
+    press(&mut s, "tab");
+    press(&mut s, "f9");
+    assert!(s.compare.is_some(), "nothing to adopt yet");
+    assert!(s.notice.as_ref().unwrap().text.contains("nothing to adopt"));
+}
+
+#[test]
+fn adopting_matches_each_prompt_by_turn_not_by_text() {
+    let mut s = state();
+    compare(&mut s, "qwen3.7-plus@think=on, qwen3.7-plus@think=off");
+    for round in 0..2 {
+        // The same prompt twice.
+        let runs = started(&key(&mut s, KeyPress::plain(Key::Enter), "again"));
+        for (i, (id, _)) in runs.iter().enumerate() {
+            stream(
+                &mut s,
+                *id,
+                vec![StreamEvent::Answer(format!("round {round} column {i}"))],
+            );
+            end(&mut s, *id, RunEnd::Complete);
+        }
+    }
+    press(&mut s, "tab");
+    press(&mut s, "f9");
+    assert!(s.compare.is_none());
+    for (round, turn) in s.conversation.turns.iter().enumerate() {
+        let answers: Vec<&str> = turn
+            .variants
+            .iter()
+            .map(|v| v.reply.answer.as_str())
+            .collect();
+        assert_eq!(
+            answers,
+            [
+                format!("round {round} column 0"),
+                format!("round {round} column 1")
+            ],
+            "turn {round}"
+        );
+    }
+}
+
+#[test]
+fn adopting_waits_for_the_conversation_and_keeps_what_it_gained() {
+    let mut s = state();
+    compare(&mut s, "qwen3.7-plus@think=on, qwen3.7-plus@think=off");
+    let runs = started(&key(&mut s, KeyPress::plain(Key::Enter), "q"));
+    for (id, _) in &runs {
+        stream(&mut s, *id, vec![StreamEvent::Answer("a".into())]);
+        end(&mut s, *id, RunEnd::Complete);
+    }
+    // Back to the conversation, which goes on meanwhile.
+    press(&mut s, "f4");
+    let (main, _) = send(&mut s, "meanwhile");
+    press(&mut s, "f4");
+    press(&mut s, "tab");
+    press(&mut s, "f9");
+    assert!(s.compare.is_some(), "not while the conversation streams");
+    end(&mut s, main, RunEnd::Complete);
+    press(&mut s, "f9");
+    assert!(s.compare.is_some(), "not when it would drop a message");
+    assert!(s.notice.as_ref().unwrap().text.contains("went on"));
+    assert_eq!(s.conversation.turns.len(), 1);
+}
+
+#[test]
+fn a_column_whose_provider_cannot_be_used_says_so_and_the_others_go_on() {
+    let mut s = state();
+    let out = compare(&mut s, "qwen3.7-plus, qwen3.7-plus@provider=modelstudio");
+    assert!(
+        out.effects
+            .contains(&Effect::OpenConnection("modelstudio".into()))
+    );
+    let out = update(
+        &mut s,
+        Action::ConnectionOpened {
+            name: "modelstudio".into(),
+            result: Err("no API key".into()),
+        },
+    );
+    assert_eq!(
+        out.effects,
+        vec![Effect::DropConnection("modelstudio".into())]
+    );
+    let c = s.compare.as_ref().unwrap();
+    assert!(c.columns[1].error.as_ref().unwrap().contains("no API key"));
+    // The message goes to the column that can take it.
+    let runs = started(&key(&mut s, KeyPress::plain(Key::Enter), "q"));
+    assert_eq!(runs.len(), 1);
+}

@@ -14,14 +14,18 @@ pub enum Side {
 /// costs more than a frame is worth).
 const WORDS_UP_TO: usize = 64 * 1024;
 
-/// The word-level diff of `a` and `b`, as runs of text in order (whitespace kept, runs of the
-/// same side merged).
-pub fn word_diff(a: &str, b: &str) -> Vec<(Side, String)> {
-    let diff = if a.len() + b.len() <= WORDS_UP_TO {
+fn text_diff<'a>(a: &'a str, b: &'a str) -> TextDiff<'a, 'a, 'a, str> {
+    if a.len() + b.len() <= WORDS_UP_TO {
         TextDiff::from_words(a, b)
     } else {
         TextDiff::from_lines(a, b)
-    };
+    }
+}
+
+/// The word-level diff of `a` and `b`, as runs of text in order (whitespace kept, runs of the
+/// same side merged), and how alike they are (see [`similarity`]).
+pub fn word_diff(a: &str, b: &str) -> (Vec<(Side, String)>, f32) {
+    let diff = text_diff(a, b);
     let mut out: Vec<(Side, String)> = Vec::new();
     for change in diff.iter_all_changes() {
         let side = match change.tag() {
@@ -34,19 +38,21 @@ pub fn word_diff(a: &str, b: &str) -> Vec<(Side, String)> {
             _ => out.push((side, change.value().to_string())),
         }
     }
-    out
+    let ratio = if a.is_empty() && b.is_empty() {
+        1.0
+    } else {
+        diff.ratio()
+    };
+    (out, ratio)
 }
 
-/// How alike `a` and `b` are, word by word: 1.0 the same, 0.0 nothing in common.
+/// How alike `a` and `b` are, word by word (line by line above 64 KiB): 1.0 the same, 0.0
+/// nothing in common.
 pub fn similarity(a: &str, b: &str) -> f32 {
     if a.is_empty() && b.is_empty() {
         return 1.0;
     }
-    if a.len() + b.len() <= WORDS_UP_TO {
-        TextDiff::from_words(a, b).ratio()
-    } else {
-        TextDiff::from_lines(a, b).ratio()
-    }
+    text_diff(a, b).ratio()
 }
 
 #[cfg(test)]
@@ -55,7 +61,11 @@ mod tests {
 
     #[test]
     fn words_that_differ_are_marked_by_side() {
-        let d = word_diff("the sky is blue today", "the sky is grey today");
+        let (d, ratio) = word_diff("the sky is blue today", "the sky is grey today");
+        assert_eq!(
+            ratio,
+            similarity("the sky is blue today", "the sky is grey today")
+        );
         assert_eq!(
             d,
             vec![

@@ -28,14 +28,11 @@ fn least<T: PartialOrd + Copy>(items: &[Option<T>]) -> Option<usize> {
     best.map(|(i, _)| i)
 }
 
-/// The summary of the latest answer of each column, once none is running (and there are two
-/// or more).
+/// The summary of the latest answer of each column (`None`: a column with nothing to show,
+/// such as one whose provider failed), once none is running and two or more have answered.
 pub fn summarize(latest: &[Option<&Variant>]) -> Option<Summary> {
-    if latest.len() < 2
-        || latest
-            .iter()
-            .any(|v| v.is_none_or(|v| v.status.is_running()))
-    {
+    let answered = latest.iter().flatten();
+    if answered.clone().any(|v| v.status.is_running()) || answered.count() < 2 {
         return None;
     }
     let complete: Vec<Option<&Variant>> = latest

@@ -5,7 +5,6 @@
 use super::target::{TargetError, TargetSpec};
 use crate::provider::plan::Switch;
 use crate::provider::route::Route;
-use crate::text::group;
 
 /// The most columns a comparison shows side by side.
 pub const MAX_COLUMNS: usize = 4;
@@ -42,7 +41,12 @@ impl Sweep {
                 }
             }
         }
-        budgets.dedup();
+        let mut seen = Vec::new();
+        budgets.retain(|b| {
+            let new = !seen.contains(b);
+            seen.push(*b);
+            new
+        });
         Ok(Sweep::Budget(budgets))
     }
 
@@ -77,16 +81,6 @@ impl Sweep {
                     return Err(refuse(format!(
                         "{} has no thinking budget on this provider, so there is nothing to sweep (try --sweep think)",
                         base.model
-                    )));
-                }
-                if let Some(max) = caps.max_budget
-                    && let Some(b) = budgets.iter().find(|b| **b > max)
-                {
-                    return Err(refuse(format!(
-                        "a budget of {} is over {}'s maximum of {}",
-                        group(*b as u64),
-                        base.model,
-                        group(max as u64)
                     )));
                 }
                 let on = match caps.switch {
@@ -153,6 +147,10 @@ mod tests {
 
     #[test]
     fn a_budget_sweep_has_a_thinking_off_baseline_where_the_model_is_hybrid() {
+        assert_eq!(
+            Sweep::parse("budget=500,2000,500").unwrap(),
+            Sweep::Budget(vec![500, 2000])
+        );
         let s = Sweep::parse("budget=500, 2_000,8000").unwrap();
         assert_eq!(s, Sweep::Budget(vec![500, 2000, 8000]));
         let t = s

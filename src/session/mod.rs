@@ -7,6 +7,7 @@ pub mod tokens;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Price;
+use crate::provider::client::{Failure, RunEnd, RunOutcome};
 use crate::provider::plan::{Resolved, ThinkingSettings};
 use crate::provider::request::Message;
 use crate::provider::{FinishReason, StreamEvent, Transcript};
@@ -152,6 +153,49 @@ impl Variant {
         }
     }
 
+    /// Fold how its run ended into the variant: timings, cost at `price`, status. Returns
+    /// the failure to tell the user about (with `unauthorized_hint` after a 401), if any.
+    pub fn finish(
+        &mut self,
+        outcome: &RunOutcome,
+        price: Option<Price>,
+        unauthorized_hint: &str,
+    ) -> Option<String> {
+        let ms = |d: Option<std::time::Duration>| d.map(|d| d.as_millis() as u64);
+        let t = &outcome.timings;
+        self.timings = TimingsMs {
+            ttft: ms(t.ttft),
+            reasoning: ms(t.reasoning),
+            answer: ms(t.answer),
+            total: ms(Some(t.total)),
+        };
+        self.malformed = outcome.info.malformed;
+        self.cost_usd = cost_usd(price, &self.settings.resolved, &self.reply);
+        let (status, failure) = match &outcome.end {
+            RunEnd::Complete => (Status::Complete, None),
+            RunEnd::Cancelled => (Status::Cancelled, None),
+            RunEnd::Failed(Failure::Api(e)) => {
+                let mut text = e.to_string();
+                if e.status == Some(401) {
+                    text.push_str(". ");
+                    text.push_str(unauthorized_hint);
+                }
+                self.reply.error = Some(e.clone());
+                (Status::Failed(text.clone()), Some(text))
+            }
+            RunEnd::Failed(f) => {
+                let text = f.to_string();
+                let status = match f {
+                    Failure::Network(_) => Status::Failed(text.clone()),
+                    _ => Status::Interrupted(text.clone()),
+                };
+                (status, Some(format!("{text}; the partial answer is kept")))
+            }
+        };
+        self.status = status;
+        failure
+    }
+
     /// Whether the output is billed at the thinking price (see [`billed_as_thinking`]).
     pub fn billed_as_thinking(&self) -> bool {
         billed_as_thinking(&self.settings.resolved, &self.reply)
@@ -267,6 +311,19 @@ impl Conversation {
         turn.variants.push(Variant::new(id, settings, now_ms));
         turn.active = turn.variants.len() - 1;
         id
+    }
+
+    /// Add a prompt as turn `id` (from another conversation's counter, like
+    /// [`Conversation::push_variant_as`]); returns the turn index.
+    pub fn push_turn_as(&mut self, prompt: String, id: u64) -> usize {
+        self.ids_above(id);
+        self.turns.push(Turn {
+            id,
+            prompt,
+            variants: Vec::new(),
+            active: 0,
+        });
+        self.turns.len() - 1
     }
 
     /// Add a variant with id `id` (from another conversation's counter: the app keeps run ids

@@ -71,6 +71,9 @@ impl Proof {
                     "budget {budget}, but {} reasoning tokens reported",
                     group(n)
                 ))),
+                None if complete && reply.usage.is_none() => f.push(warn(format!(
+                    "budget {budget} set, but the server reported no usage"
+                ))),
                 None if complete => f.push(warn(format!(
                     "budget {budget} set, but the server reported no reasoning-token count"
                 ))),
@@ -195,6 +198,15 @@ mod tests {
                 finish(variant(None, None), "hmm", "42", None),
                 "the server's default: it reasoned",
                 true,
+            ),
+            (
+                {
+                    let mut v = finish(variant(Some(true), Some(500)), "hmm", "42", None);
+                    v.reply.usage = None;
+                    v
+                },
+                "thinking on, and it reasoned; budget 500 set, but the server reported no usage",
+                false,
             ),
             (
                 finish(variant(Some(true), None), "The answer is 42.", "", Some(9)),

@@ -8,7 +8,7 @@ use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use super::panes::Ctx;
 use ratatui::text::{Line, Span};
 
-use super::panes::column::{ColumnPane, ColumnView, strip_rows};
+use super::panes::column::{ColumnPane, ColumnView, strip_lines, strip_rows};
 use super::panes::composer::{ComposerPane, ComposerView};
 use super::panes::conversation::{ConversationPane, ConversationView};
 use super::panes::gauge::{GaugePane, GaugeView};
@@ -33,6 +33,9 @@ pub struct View {
     overlays: Overlays,
     /// The compare columns' components, for comparison `columns.0`.
     columns: (u64, Vec<ColumnPane>),
+    /// The summary of the columns' latest answers, and what it was worked out for (their ids,
+    /// total times and answer lengths): diffing the answers is not for every frame.
+    summary: (Vec<AnswerKey>, Option<Summary>),
     /// Frames drawn (for the benchmark).
     pub frames: u64,
 }
@@ -46,8 +49,9 @@ impl View {
             reasoning: ReasoningPane::default(),
             gauge: GaugePane,
             status: StatusLine,
-            overlays: Overlays,
+            overlays: Overlays::default(),
             columns: (0, Vec::new()),
+            summary: (Vec::new(), None),
             frames: 0,
         }
     }
@@ -145,6 +149,10 @@ impl View {
     }
 }
 
+/// What a summary is worked out for, per column: the answer's variant, its total time and its
+/// length.
+type AnswerKey = (u64, Option<u64>, usize);
+
 /// Columns narrower than this are shown one at a time, with a tab strip.
 const MIN_COLUMN_WIDTH: u16 = 40;
 
@@ -152,6 +160,7 @@ impl View {
     /// The compare screen: 2–4 columns side by side (or one at a time on a narrow screen),
     /// the summary once all have finished, the message editor and the status line.
     fn render_compare(&mut self, frame: &mut Frame, state: &State, c: &Compare) -> Viewport {
+        let summary = self.summary(c);
         let ctx = Ctx {
             theme: &self.theme,
             keymap: &state.keymap,
@@ -166,13 +175,16 @@ impl View {
         let full = frame.area();
         let composer_height =
             (self.composer.line_count() as u16 + 2).clamp(4, (full.height / 4).max(4));
-        let summary = summarize(&c.latest());
+        let summary_lines = summary
+            .as_ref()
+            .map(|s| summary_lines(&ctx, s, full.width))
+            .unwrap_or_default();
         let n = c.columns.len() as u16;
         let side_by_side = full.width / n.max(1) >= MIN_COLUMN_WIDTH;
         let [top, main, summary_row, composer, status] = Layout::vertical([
             Constraint::Length(u16::from(!side_by_side)),
             Constraint::Min(6),
-            Constraint::Length(u16::from(summary.is_some())),
+            Constraint::Length(summary_lines.len() as u16),
             Constraint::Length(composer_height),
             Constraint::Length(1),
         ])
@@ -184,14 +196,17 @@ impl View {
             vec![c.focus]
         };
         let rects = Layout::horizontal(vec![Constraint::Fill(1); shown.len()]).split(main);
-        let strip_rows = shown
+        let strips: Vec<Vec<Line<'static>>> = shown
             .iter()
             .zip(rects.iter())
-            .map(|(&i, r)| strip_rows(&ctx, &c.columns[i], r.width))
-            .max()
-            .unwrap_or(3);
+            .map(|(&i, r)| {
+                let col = &c.columns[i];
+                strip_lines(&ctx, col, col.latest(), r.width.saturating_sub(4))
+            })
+            .collect();
+        let strip_height = strips.iter().map(|l| strip_rows(l)).max().unwrap_or(3);
         let mut columns = Vec::new();
-        for (&i, area) in shown.iter().zip(rects.iter()) {
+        for ((&i, area), strip) in shown.iter().zip(rects.iter()).zip(strips) {
             let col = &c.columns[i];
             let focused = state.focus == Pane::Conversation && c.focus == i;
             let marks = summary.as_ref().map(|s| marks(s, i)).unwrap_or_default();
@@ -208,9 +223,9 @@ impl View {
                     column: col,
                     focused,
                     marks,
-                    search: None,
                     route,
-                    strip_rows,
+                    strip,
+                    strip_rows: strip_height,
                 },
             );
             columns.push(ColumnMeasure {
@@ -220,8 +235,14 @@ impl View {
                 area: rect_tuple(m.inner),
             });
         }
-        if let Some(s) = &summary {
-            draw_summary(frame, summary_row, &ctx, s);
+        let buf = frame.buffer_mut();
+        for (k, l) in summary_lines.iter().enumerate() {
+            buf.set_line(
+                summary_row.x,
+                summary_row.y + k as u16,
+                l,
+                summary_row.width,
+            );
         }
         let composer_inner = self.composer.render(
             frame,
@@ -246,6 +267,25 @@ impl View {
     }
 }
 
+impl View {
+    /// The summary of `c`, worked out again only when an answer changed.
+    fn summary(&mut self, c: &Compare) -> Option<Summary> {
+        let latest = c.latest();
+        let key: Vec<AnswerKey> = latest
+            .iter()
+            .map(|v| {
+                v.map_or((0, None, 0), |v| {
+                    (v.id, v.timings.total, v.reply.answer.len())
+                })
+            })
+            .collect();
+        if self.summary.0 != key || key.is_empty() {
+            self.summary = (key, summarize(&latest));
+        }
+        self.summary.1.clone()
+    }
+}
+
 /// What the summary says about column `i`.
 fn marks(s: &Summary, i: usize) -> Vec<&'static str> {
     let mut out = Vec::new();
@@ -264,38 +304,40 @@ fn marks(s: &Summary, i: usize) -> Vec<&'static str> {
     out
 }
 
-/// One line under the columns once all have finished.
-fn draw_summary(frame: &mut Frame, area: Rect, ctx: &Ctx, s: &Summary) {
+/// Under the columns once all have finished: who was best at what, how alike the answers
+/// are, and the keys that go further (packed into the width, at most two lines).
+fn summary_lines(ctx: &Ctx, s: &Summary, width: u16) -> Vec<Line<'static>> {
     let t = ctx.theme;
-    let mut spans = vec![Span::styled(" Summary ", t.title)];
-    let mut item = |label: &str, col: Option<usize>| {
+    let mut parts = vec![Span::styled("Summary", t.title)];
+    for (label, col) in [
+        ("first token", s.first_token),
+        ("fastest", s.fastest),
+        ("cheapest", s.cheapest),
+        ("most reasoning", s.most_reasoning),
+    ] {
         if let Some(i) = col {
-            spans.push(Span::styled(format!("· {label} "), t.label));
-            spans.push(Span::styled(format!("{} ", i + 1), t.best));
+            parts.push(Span::styled(format!("{label} {}", i + 1), t.best));
         }
-    };
-    item("first token", s.first_token);
-    item("fastest", s.fastest);
-    item("cheapest", s.cheapest);
-    item("most reasoning", s.most_reasoning);
+    }
     if let Some(sim) = s.similarity {
-        spans.push(Span::styled(
-            format!("· answers {:.0}% alike ", sim * 100.0),
+        parts.push(Span::styled(
+            format!("answers {:.0}% alike", sim * 100.0),
             t.label,
         ));
     }
-    spans.push(Span::styled(
-        format!(
-            "· {} diff · {} chart · {} adopt",
-            ctx.keymap.hint(Command::Diff),
-            ctx.keymap.hint(Command::Chart),
-            ctx.keymap.hint(Command::Adopt)
-        ),
-        t.dim,
-    ));
-    frame
-        .buffer_mut()
-        .set_line(area.x, area.y, &Line::from(spans), area.width);
+    for (cmd, what) in [
+        (Command::Diff, "diff"),
+        (Command::Chart, "chart"),
+        (Command::Adopt, "adopt"),
+    ] {
+        parts.push(Span::styled(
+            format!("{} {what}", ctx.keymap.hint(cmd)),
+            t.dim,
+        ));
+    }
+    let mut lines = super::panes::pack(parts, Span::styled(" · ", t.meta), width, 1);
+    lines.truncate(2);
+    lines
 }
 
 /// On a narrow screen: a tab per column, the focused one shown.

@@ -18,6 +18,8 @@ pub struct Column {
     /// Its own history: the main conversation as it was when the comparison started, then
     /// its own turns.
     pub conversation: Conversation,
+    /// How many of those turns it began with (the shared start).
+    pub base: usize,
     pub scroll: Scroll,
     pub reasoning_folded: bool,
 }
@@ -29,14 +31,15 @@ impl Column {
             provider,
             error: None,
             conversation: base.clone(),
+            base: base.turns.len(),
             scroll: Scroll::default(),
             reasoning_folded: false,
         }
     }
 
-    /// The answer of its latest turn.
+    /// The answer of its latest own turn (not one of the shared start).
     pub fn latest(&self) -> Option<&Variant> {
-        self.conversation.turns.last()?.active()
+        self.conversation.turns.get(self.base..)?.last()?.active()
     }
 
     pub fn is_running(&self) -> bool {
@@ -64,20 +67,17 @@ pub struct Compare {
     pub focus: usize,
     /// The compare screen is shown (else the normal view; the comparison is kept).
     pub shown: bool,
-    /// The columns came from a sweep (the chart is offered).
-    pub sweep: bool,
     /// Turns of the main conversation the columns began with.
     pub base_turns: usize,
 }
 
 impl Compare {
-    pub fn new(id: u64, columns: Vec<Column>, sweep: bool, base_turns: usize) -> Compare {
+    pub fn new(id: u64, columns: Vec<Column>, base_turns: usize) -> Compare {
         Compare {
             id,
             columns,
             focus: 0,
             shown: true,
-            sweep,
             base_turns,
         }
     }

@@ -347,6 +347,9 @@ impl State {
 
     /// The provider variant `id` was sent to: its compare column's, or the conversation's.
     pub fn provider_of(&self, id: u64) -> &ProviderInfo {
+        if self.conversation.find_variant(id).is_some() {
+            return &self.provider;
+        }
         self.compare
             .as_ref()
             .and_then(|c| c.variant(id))

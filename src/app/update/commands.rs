@@ -99,13 +99,8 @@ pub fn run(state: &mut State, cmd: Command, composer: &str, out: &mut Outcome) {
         Command::RetryBiggerBudget => runs::retry_bigger(state, out),
         Command::RetryWithoutThinking => runs::retry_without_thinking(state, out),
         Command::Compare => compare::toggle(state),
-        Command::ColumnNext
-        | Command::ColumnPrev
-        | Command::FoldAll
-        | Command::Diff
-        | Command::Chart
-        | Command::Adopt
-        | Command::AsAnswer => compare::outside(state),
+        c if c.compare_only() => compare::outside(state),
+        _ => {}
     }
 }
 

@@ -49,7 +49,11 @@ pub fn toggle(state: &mut State) {
             c.shown = false;
             state.focus = Pane::Composer;
         }
-        Some(c) => c.shown = true,
+        Some(c) => {
+            c.shown = true;
+            state.focus = Pane::Composer;
+            state.search = None;
+        }
         None => open_picker(state),
     }
 }
@@ -69,7 +73,7 @@ pub fn start_from_text(state: &mut State, text: &str, out: &mut Outcome) -> Resu
         return start_sweep(state, base, sweep, out);
     }
     let targets = TargetSpec::parse_list(text).map_err(|e| e.to_string())?;
-    start(state, targets, false, out)
+    start(state, targets, out)
 }
 
 /// `--compare` and `--sweep` at start-up: a sweep applies to the one target given (or to the
@@ -87,7 +91,11 @@ pub fn start_from_args(
     match sweep {
         Some(s) => {
             let base = match targets.as_slice() {
-                [] => TargetSpec::model(state.next.model.clone()),
+                [] => {
+                    let mut base = TargetSpec::model(state.next.model.clone());
+                    base.settings.preserve = state.next.thinking.preserve;
+                    base
+                }
                 [one] => one.clone(),
                 _ => {
                     return Err(
@@ -98,7 +106,7 @@ pub fn start_from_args(
             };
             start_sweep(state, base, s, out)
         }
-        None => start(state, targets, false, out),
+        None => start(state, targets, out),
     }
 }
 
@@ -112,22 +120,17 @@ fn start_sweep(
     let route = match &base.provider {
         Some(p) if *p != state.provider.name => {
             return Err(format!(
-                "a sweep runs on the provider in use; switch to {p} first (Ctrl+O)"
+                "a sweep runs on the provider in use: pick {p} first (with --provider {p}, or in the model and provider picker)"
             ));
         }
         _ => &state.provider.route,
     };
     let targets = sweep.targets(&base, route).map_err(|e| e.to_string())?;
-    start(state, targets, true, out)
+    start(state, targets, out)
 }
 
 /// Start comparing `targets`.
-pub fn start(
-    state: &mut State,
-    targets: Vec<TargetSpec>,
-    sweep: bool,
-    out: &mut Outcome,
-) -> Result<(), String> {
+pub fn start(state: &mut State, targets: Vec<TargetSpec>, out: &mut Outcome) -> Result<(), String> {
     if !(2..=MAX_COLUMNS).contains(&targets.len()) {
         return Err(format!(
             "compare 2 to {MAX_COLUMNS} targets, separated by commas (got {})",
@@ -171,8 +174,9 @@ pub fn start(
         .extend(open.into_iter().map(Effect::OpenConnection));
     let base = state.conversation.turns.len();
     let id = state.conversation.next_id();
-    state.compare = Some(Compare::new(id, columns, sweep, base));
+    state.compare = Some(Compare::new(id, columns, base));
     state.focus = Pane::Composer;
+    state.search = None;
     let n = state.compare.as_ref().map_or(0, |c| c.columns.len());
     let back = state.keymap.hint(Command::Compare);
     notice(
@@ -191,7 +195,7 @@ pub fn connection_opened(
     out: &mut Outcome,
 ) {
     let Some(c) = &mut state.compare else {
-        out.dirty = false;
+        out.effects.push(Effect::DropConnection(name));
         return;
     };
     let mut used = false;
@@ -211,9 +215,11 @@ pub fn connection_opened(
             Err(e) => col.error = Some(format!("cannot use {name}: {e}")),
         }
     }
-    if used {
-        out.effects.push(Effect::KeepConnection(name));
-    }
+    out.effects.push(if used {
+        Effect::KeepConnection(name)
+    } else {
+        Effect::DropConnection(name)
+    });
 }
 
 /// Send `composer` to every column that can take it, each with its own history.
@@ -250,6 +256,8 @@ pub fn send(state: &mut State, composer: &str, out: &mut Outcome) {
     }
     let now = state.now_ms;
     let max_tokens = state.next.max_tokens;
+    // One turn id for the prompt in every column: adopting matches the columns' turns by it.
+    let turn_id = state.conversation.next_id();
     let mut sent = 0;
     let mut failed = Vec::new();
     let Some(c) = state.compare.as_mut() else {
@@ -259,7 +267,7 @@ pub fn send(state: &mut State, composer: &str, out: &mut Outcome) {
         let Some(provider) = &col.provider else {
             continue;
         };
-        let t = col.conversation.push_turn(text.to_string());
+        let t = col.conversation.push_turn_as(text.to_string(), turn_id);
         let settings = (
             col.target.model.clone(),
             col.target.settings.clone(),
@@ -362,47 +370,48 @@ pub fn fold(state: &mut State, all: bool) {
 /// other columns' answers stay with each message as variants.
 pub fn adopt(state: &mut State, out: &mut Outcome) {
     let Some(c) = &state.compare else { return };
-    if c.is_running() {
+    if state.is_running() || state.switching.is_some() {
         let key = state.keymap.hint(Command::Interrupt);
         notice(
             state,
             Level::Warn,
-            format!("still streaming: let every column finish (or {key}) before adopting"),
+            format!("still streaming: let everything finish (or {key}) before adopting"),
+        );
+        return;
+    }
+    if state.conversation.turns.len() != c.base_turns {
+        let n = state.conversation.turns.len().abs_diff(c.base_turns);
+        notice(
+            state,
+            Level::Warn,
+            format!(
+                "the conversation went on since the comparison started ({n} message(s)): adopting would drop them"
+            ),
         );
         return;
     }
     let Some(col) = c.columns.get(c.focus) else {
         return;
     };
-    if col.conversation.turns.len() <= c.base_turns {
-        notice(
-            state,
-            Level::Info,
-            "nothing to adopt yet: send a message first",
-        );
-        return;
-    }
-    let Some(provider) = col.provider.clone() else {
+    let (Some(provider), Some(_)) = (col.provider.clone(), col.latest()) else {
+        notice(state, Level::Info, "nothing to adopt in this column yet");
         return;
     };
-    let mut conversation = col.conversation.clone();
-    let mut last = state.conversation.last_id();
+    // The conversation as it is now, then the column's own turns; every other column's answer
+    // to the same prompt joins its turn as a variant.
+    let mut conversation = state.conversation.clone();
+    conversation
+        .turns
+        .extend(col.conversation.turns[col.base..].iter().cloned());
+    let mut last = conversation.last_id();
     for (i, other) in c.columns.iter().enumerate() {
         last = last.max(other.conversation.last_id());
         if i == c.focus {
             continue;
         }
-        for (k, turn) in other
-            .conversation
-            .turns
-            .iter()
-            .enumerate()
-            .skip(c.base_turns)
-        {
-            if let Some(target) = conversation.turns.get_mut(k)
-                && target.prompt == turn.prompt
-            {
-                target.variants.extend(turn.variants.iter().cloned());
+        for turn in &other.conversation.turns[other.base..] {
+            if let Some(t) = conversation.turns.iter_mut().find(|t| t.id == turn.id) {
+                t.variants.extend(turn.variants.iter().cloned());
             }
         }
     }

@@ -30,6 +30,9 @@ fn key(state: &mut State, k: KeyPress, composer: &str, out: &mut Outcome) {
     if state.search.as_ref().is_some_and(|s| s.editing) && modal::search_key(state, k) {
         return;
     }
+    // Outside the compare view its letters type, as other letters do.
+    let cmd =
+        cmd.filter(|c| !(c.compare_only() && state.comparing().is_none() && k.text().is_some()));
     let typing = state.focus == Pane::Composer && !k.is_command_key();
     match cmd {
         Some(cmd) if !typing => commands::run(state, cmd, composer, out),

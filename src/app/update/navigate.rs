@@ -35,22 +35,20 @@ pub enum Step {
 
 /// Scroll `pane` by `step`, within what the renderer last measured.
 pub fn scroll(state: &mut State, pane: Scrolled, step: Step) {
-    if let Scrolled::Column(c) = pane {
-        let m = state
-            .viewport
-            .columns
-            .iter()
-            .find(|m| m.column == c)
-            .copied()
-            .unwrap_or_default();
-        if let Some(col) = state.compare.as_mut().and_then(|k| k.columns.get_mut(c)) {
-            step_scroll(&mut col.scroll, step, m.lines, m.height);
-        }
-        return;
-    }
     let v = &state.viewport;
     let (scroll, total, height) = match pane {
-        Scrolled::Column(_) => return,
+        Scrolled::Column(c) => {
+            let m = v
+                .columns
+                .iter()
+                .find(|m| m.column == c)
+                .copied()
+                .unwrap_or_default();
+            let Some(col) = state.compare.as_mut().and_then(|k| k.columns.get_mut(c)) else {
+                return;
+            };
+            (&mut col.scroll, m.lines, m.height)
+        }
         Scrolled::Reasoning => {
             // A match brought into view sits where the renderer put it: go on from there.
             state.reasoning_scroll.settle(v.reasoning_top);

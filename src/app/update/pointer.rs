@@ -13,6 +13,17 @@ fn inside(area: (u16, u16, u16, u16), col: u16, row: u16) -> bool {
     col >= x && col < x.saturating_add(w) && row >= y && row < y.saturating_add(h)
 }
 
+/// The compare column whose answers are under the pointer.
+fn column_at(state: &State, col: u16, row: u16) -> Option<usize> {
+    state.comparing()?;
+    state
+        .viewport
+        .columns
+        .iter()
+        .find(|m| inside(m.area, col, row))
+        .map(|m| m.column)
+}
+
 pub fn mouse(state: &mut State, m: MouseInput) {
     let v = &state.viewport;
     let in_conv = inside(v.conversation_area, m.column, m.row);
@@ -32,7 +43,12 @@ pub fn mouse(state: &mut State, m: MouseInput) {
                 };
                 return;
             }
-            let pane = if in_reason {
+            let column = column_at(state, m.column, m.row);
+            let pane = if let Some(c) = column {
+                Scrolled::Column(c)
+            } else if state.comparing().is_some() {
+                return;
+            } else if in_reason {
                 Scrolled::Reasoning
             } else if in_conv {
                 Scrolled::Conversation
@@ -48,6 +64,17 @@ pub fn mouse(state: &mut State, m: MouseInput) {
         }
         MouseKind::Click => {
             if !state.overlays.is_empty() {
+                return;
+            }
+            if state.comparing().is_some() {
+                if let Some(c) = column_at(state, m.column, m.row)
+                    && let Some(k) = state.compare.as_mut()
+                {
+                    k.focus = c;
+                    state.focus = Pane::Conversation;
+                } else if in_composer {
+                    state.focus = Pane::Composer;
+                }
                 return;
             }
             if in_conv {

@@ -1,19 +1,15 @@
 //! Runs: sending a message (or another variant of an answer), and following its stream until
 //! it ends. Every run fills one variant; the settings it was sent with stay on it.
 
-use std::time::Duration;
-
 use super::notice;
 use crate::app::action::{Effect, Outcome};
 use crate::app::keymap::Command;
 use crate::app::state::{Level, ProviderInfo, State};
 use crate::provider::StreamEvent;
-use crate::provider::client::{Failure, RunEnd, RunEvent, RunOutcome};
+use crate::provider::client::{RunEvent, RunOutcome};
 use crate::provider::plan::{Switch, ThinkingSettings};
 use crate::provider::route::Ask;
-use crate::session::{
-    BudgetTrouble, Conversation, MessageSettings, RequestRecord, Status, TimingsMs, cost_usd,
-};
+use crate::session::{BudgetTrouble, Conversation, MessageSettings, RequestRecord, Status};
 use crate::text::group;
 
 /// Model, thinking settings and output cap of a run.
@@ -309,12 +305,23 @@ pub fn event(state: &mut State, variant: u64, event: RunEvent) {
         }
     };
     if let Some(m) = retrying {
-        notice(state, Level::Warn, m);
+        let who = whose(state, variant);
+        notice(state, Level::Warn, format!("{who}{m}"));
     }
 }
 
-fn ms(d: Option<Duration>) -> Option<u64> {
-    d.map(|d| d.as_millis() as u64)
+/// "column 2 (qwen3.7-plus@think=off): " before a compare column's notices; nothing for the
+/// conversation's.
+fn whose(state: &State, id: u64) -> String {
+    if state.conversation.find_variant(id).is_some() {
+        return String::new();
+    }
+    state
+        .compare
+        .as_ref()
+        .and_then(|c| c.variant(id).map(|(i, _)| (i, &c.columns[i].target)))
+        .map(|(i, t)| format!("column {} ({t}): ", i + 1))
+        .unwrap_or_default()
 }
 
 /// The run that filled `variant` ended: final timings, cost, status, and what to tell the
@@ -329,51 +336,28 @@ pub fn ended(state: &mut State, variant: u64, outcome: RunOutcome) {
         .route
         .model_info(&v.settings.model)
         .and_then(|m| m.price);
+    let who = whose(state, variant);
     let Some(v) = state.variant_mut(variant) else {
         return;
     };
-    v.timings = TimingsMs {
-        ttft: ms(outcome.timings.ttft),
-        reasoning: ms(outcome.timings.reasoning),
-        answer: ms(outcome.timings.answer),
-        total: Some(outcome.timings.total.as_millis() as u64),
-    };
-    v.malformed = outcome.info.malformed;
-    v.cost_usd = cost_usd(price, &v.settings.resolved, &v.reply);
-    let mut message = None;
-    v.status = match outcome.end {
-        RunEnd::Complete => Status::Complete,
-        RunEnd::Cancelled => Status::Cancelled,
-        RunEnd::Failed(Failure::Api(e)) => {
-            let mut text = e.to_string();
-            if e.status == Some(401) {
-                text.push_str(". ");
-                text.push_str(&hint);
-            }
-            v.reply.error = Some(e);
-            message = Some(text.clone());
-            Status::Failed(text)
-        }
-        RunEnd::Failed(f @ (Failure::Network(_) | Failure::Interrupted(_))) => {
-            let text = f.to_string();
-            message = Some(format!("{text}; the partial answer is kept"));
-            match f {
-                Failure::Network(_) => Status::Failed(text),
-                _ => Status::Interrupted(text),
-            }
-        }
-    };
+    // Already marked by the cancel key, which said so then.
+    let was_cancelled = v.status == Status::Cancelled;
+    let failure = v.finish(&outcome, price, &hint);
     let malformed = v.malformed;
     let cancelled = v.status == Status::Cancelled;
-    if let Some(m) = message {
-        notice(state, Level::Error, m);
+    if let Some(m) = failure {
+        notice(state, Level::Error, format!("{who}{m}"));
     } else if malformed > 0 {
         notice(
             state,
             Level::Warn,
-            format!("{malformed} malformed chunk(s) in the stream were skipped"),
+            format!("{who}{malformed} malformed chunk(s) in the stream were skipped"),
         );
-    } else if cancelled {
-        notice(state, Level::Info, "cancelled; the partial answer is kept");
+    } else if cancelled && !was_cancelled {
+        notice(
+            state,
+            Level::Info,
+            format!("{who}cancelled; the partial answer is kept"),
+        );
     }
 }

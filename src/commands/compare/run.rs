@@ -9,9 +9,9 @@ use tokio_util::sync::CancellationToken;
 use super::setup::{Job, Setup};
 use crate::catalog::Price;
 use crate::commands::report::{note, note_retry};
-use crate::provider::client::{ApiKey, Client, Failure, RunEnd, RunEvent, RunOutcome};
+use crate::provider::client::{ApiKey, Client, RunEnd, RunEvent, RunOutcome};
 use crate::provider::request::PreparedRequest;
-use crate::session::{MessageSettings, Status, TimingsMs, Variant, cost_usd};
+use crate::session::{MessageSettings, Status, Variant};
 use crate::text::{inert, secs};
 
 /// One run of a target.
@@ -106,33 +106,10 @@ impl Lane {
         runs
     }
 
-    /// Fold how the run ended into its variant: timings, cost and status, as the workbench
-    /// does for a message.
+    /// Fold how the run ended into its variant, as the workbench does for a message.
     fn finish(&self, v: &mut Variant, outcome: &RunOutcome) {
-        let ms = |d: Option<std::time::Duration>| d.map(|d| d.as_millis() as u64);
-        let t = &outcome.timings;
-        v.timings = TimingsMs {
-            ttft: ms(t.ttft),
-            reasoning: ms(t.reasoning),
-            answer: ms(t.answer),
-            total: ms(Some(t.total)),
-        };
         v.retries = outcome.attempts.saturating_sub(1);
-        v.malformed = outcome.info.malformed;
-        v.cost_usd = cost_usd(self.price, &v.settings.resolved, &v.reply);
-        v.status = match &outcome.end {
-            RunEnd::Complete => Status::Complete,
-            RunEnd::Cancelled => Status::Cancelled,
-            RunEnd::Failed(Failure::Api(e)) => {
-                v.reply.error = Some(e.clone());
-                match e.status {
-                    Some(401) => Status::Failed(format!("{e}. {}", self.unauthorized_hint)),
-                    _ => Status::Failed(e.to_string()),
-                }
-            }
-            RunEnd::Failed(f @ Failure::Network(_)) => Status::Failed(f.to_string()),
-            RunEnd::Failed(f @ Failure::Interrupted(_)) => Status::Interrupted(f.to_string()),
-        };
+        v.finish(outcome, self.price, &self.unauthorized_hint);
     }
 }
 

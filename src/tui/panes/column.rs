@@ -9,7 +9,6 @@ use ratatui::text::{Line, Span};
 use super::conversation::{self, ConversationPane, ConversationView};
 use super::reasoning::{ReasoningPane, ReasoningView};
 use super::{Ctx, draw_line, pane_block, spinner, wrapped_lines};
-use crate::app::search::Search;
 use crate::app::state::compare::Column;
 use crate::session::proof::Proof;
 use crate::session::{Status, Variant};
@@ -25,10 +24,11 @@ pub struct ColumnView<'a> {
     pub focused: bool,
     /// What the summary gave it: "fastest", "cheapest" …
     pub marks: Vec<&'static str>,
-    pub search: Option<&'a Search>,
     /// What its models can do (its provider's route, or the main one while it connects).
     pub route: &'a crate::provider::route::Route,
-    /// Rows of the metrics strip (the same in every column, so the panes line up).
+    /// The metrics strip's lines (see [`strip_lines`]), and its height: the same in every
+    /// column, so the panes line up.
+    pub strip: Vec<Line<'static>>,
     pub strip_rows: u16,
 }
 
@@ -53,7 +53,6 @@ impl ColumnPane {
     ) -> conversation::Measured {
         let col = view.column;
         let latest = col.latest();
-        let lines = strip_lines(ctx, col, latest, area.width.saturating_sub(4));
         let strip_h = view.strip_rows;
         let reasoning_h = if col.reasoning_folded {
             3
@@ -75,7 +74,7 @@ impl ColumnPane {
             ReasoningView {
                 variant: latest,
                 scroll: Default::default(),
-                search: view.search,
+                search: None,
                 folded: col.reasoning_folded,
                 focused: false,
             },
@@ -95,14 +94,13 @@ impl ColumnPane {
                 retry_hints: false,
             },
         );
-        draw_strip(frame, strip, ctx.theme, &lines, &view.marks);
+        draw_strip(frame, strip, ctx.theme, &view.strip);
         measured
     }
 }
 
-/// Rows the metrics strip of `col` wants at `width` columns.
-pub fn strip_rows(ctx: &Ctx, col: &Column, width: u16) -> u16 {
-    let lines = strip_lines(ctx, col, col.latest(), width.saturating_sub(4));
+/// Rows of a metrics strip of `lines`, with its border.
+pub fn strip_rows(lines: &[Line<'static>]) -> u16 {
     (lines.len() as u16 + 2).clamp(3, STRIP_MAX)
 }
 
@@ -123,6 +121,12 @@ fn draw_header(frame: &mut Frame, area: Rect, ctx: &Ctx, view: &ColumnView<'_>) 
         spans.push(Span::styled(
             format!(" {} streaming", spinner(ctx.now_ms)),
             t.info,
+        ));
+    }
+    if !view.marks.is_empty() {
+        spans.push(Span::styled(
+            format!(" ★ {}", view.marks.join(" · ")),
+            t.best,
         ));
     }
     frame
@@ -193,8 +197,9 @@ fn metrics(v: &Variant, now_ms: u64, t: &Theme, width: u16) -> Vec<Line<'static>
     super::pack(parts, Span::styled(" · ", t.meta), width, 0)
 }
 
-/// What the strip says: why the column cannot run, or its metrics and proof.
-fn strip_lines(
+/// What the strip says: why the column cannot run, or its metrics and proof, for `width`
+/// columns of strip.
+pub fn strip_lines(
     ctx: &Ctx,
     col: &Column,
     latest: Option<&Variant>,
@@ -224,18 +229,8 @@ fn strip_lines(
     }
 }
 
-fn draw_strip(
-    frame: &mut Frame,
-    area: Rect,
-    t: &Theme,
-    lines: &[Line<'static>],
-    marks: &[&'static str],
-) {
-    let mut title = vec![Span::raw(" Metrics ")];
-    for m in marks {
-        title.push(Span::styled(format!("{m} "), t.best));
-    }
-    let block = pane_block(t, Line::from(title), false);
+fn draw_strip(frame: &mut Frame, area: Rect, t: &Theme, lines: &[Line<'static>]) {
+    let block = pane_block(t, Line::raw(" Metrics "), false);
     let inner = super::pad(block.inner(area));
     frame.render_widget(block, area);
     let buf = frame.buffer_mut();

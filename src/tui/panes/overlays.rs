@@ -14,9 +14,12 @@ use crate::text::display;
 use crate::tui::format::{group, secs, usd};
 use crate::tui::theme::Theme;
 
-/// The popup layer, drawn over the panes (no cache: popups are drawn while open only).
+/// The popup layer, drawn over the panes. Only the diff keeps a cache: it is costly to work
+/// out; the other popups are cheap and drawn while open only.
 #[derive(Default)]
-pub struct Overlays;
+pub struct Overlays {
+    diff: diff::DiffCache,
+}
 
 impl Overlays {
     /// Draw the popups; returns how far the top one can scroll (for `update` to clamp to).
@@ -47,7 +50,8 @@ impl Overlays {
                     scroll,
                 } => {
                     max_scroll =
-                        diff::render(frame, full, ctx, state, (*a, *b), *reasoning, *scroll)
+                        self.diff
+                            .render(frame, full, ctx, state, (*a, *b), *reasoning, *scroll)
                 }
                 Overlay::Chart => chart::render(frame, full, ctx, state),
             }
@@ -311,7 +315,11 @@ fn picker(frame: &mut Frame, full: Rect, ctx: &Ctx, state: &State, query: &str, 
 /// the message's proof, and what is wrong with the stream itself.
 pub fn checks(v: &Variant) -> Vec<String> {
     let mut out: Vec<String> = Proof::of(v).warnings().map(str::to_string).collect();
-    if v.reply.usage.is_none() && matches!(v.status, Status::Complete) {
+    // With a budget, the proof has said so already.
+    if v.reply.usage.is_none()
+        && matches!(v.status, Status::Complete)
+        && v.settings.resolved.budget.is_none()
+    {
         out.push("no usage was reported".into());
     }
     if v.malformed > 0 {
