@@ -295,21 +295,13 @@ impl Conversation {
     /// Add a prompt; returns the turn index.
     pub fn push_turn(&mut self, prompt: String) -> usize {
         let id = self.next_id();
-        self.turns.push(Turn {
-            id,
-            prompt,
-            variants: Vec::new(),
-            active: 0,
-        });
-        self.turns.len() - 1
+        self.push_turn_as(prompt, id)
     }
 
     /// Add a variant to turn `t` and make it active; returns its id.
     pub fn push_variant(&mut self, t: usize, settings: MessageSettings, now_ms: u64) -> u64 {
         let id = self.next_id();
-        let turn = &mut self.turns[t];
-        turn.variants.push(Variant::new(id, settings, now_ms));
-        turn.active = turn.variants.len() - 1;
+        self.push_variant_as(t, id, settings, now_ms);
         id
     }
 

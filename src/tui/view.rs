@@ -118,18 +118,9 @@ impl View {
                 route,
             },
         );
-        let composer = self.composer.render(
-            frame,
-            a.composer,
-            &ctx,
-            ComposerView {
-                next: &state.next,
-                caps: state.next_capabilities(),
-                focused: state.focus == Pane::Composer,
-                popup: !state.overlays.is_empty(),
-                compare: None,
-            },
-        );
+        let composer = self
+            .composer
+            .render(frame, a.composer, &ctx, composer_view(state, None));
         self.status.render(frame, a.status, &ctx, state);
         let overlay_max_scroll = self.overlays.render(frame, full, &ctx, state);
         Viewport {
@@ -146,6 +137,17 @@ impl View {
             overlay_max_scroll,
             columns: Vec::new(),
         }
+    }
+}
+
+/// What the message editor shows beside the text (`compare`: the columns it sends to).
+fn composer_view(state: &State, compare: Option<usize>) -> ComposerView<'_> {
+    ComposerView {
+        next: &state.next,
+        caps: state.next_capabilities(),
+        focused: state.focus == Pane::Composer,
+        popup: !state.overlays.is_empty(),
+        compare,
     }
 }
 
@@ -248,13 +250,7 @@ impl View {
             frame,
             composer,
             &ctx,
-            ComposerView {
-                next: &state.next,
-                caps: state.next_capabilities(),
-                focused: state.focus == Pane::Composer,
-                popup: !state.overlays.is_empty(),
-                compare: Some(c.columns.len()),
-            },
+            composer_view(state, Some(c.columns.len())),
         );
         self.status.render(frame, status, &ctx, state);
         let overlay_max_scroll = self.overlays.render(frame, full, &ctx, state);
