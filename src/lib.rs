@@ -8,12 +8,14 @@
 //! * [`session`] is the conversation: turns, variants, their settings and usage;
 //! * [`app`] is the workbench's state and `update` (no terminal types);
 //! * [`tui`] draws it and runs the event loop;
+//! * [`clipboard`] copies answers, reasoning and code on a desktop, over SSH and in tmux;
 //! * [`commands`] are the headless subcommands; [`exit`] their exit codes (and the
 //!   workbench's).
 
 pub mod app;
 pub mod catalog;
 pub mod cli;
+pub mod clipboard;
 pub mod commands;
 pub mod compare;
 pub mod config;

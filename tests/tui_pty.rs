@@ -427,3 +427,48 @@ fn compare_two_targets_in_a_real_terminal_and_adopt_one() {
             .alternate_screen()
     );
 }
+
+#[test]
+fn ctrl_y_sends_the_answer_to_the_terminal_clipboard_over_osc52() {
+    let mut pty = Pty::spawn(ROWS, COLS, &["--demo"], |home| {
+        let dir = home.join("config/thinkbench");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("config.toml"), "clipboard = \"osc52\"\n").unwrap();
+        vec![("THINKBENCH_SIM_RATE".into(), "0".into())]
+    });
+    let long = Duration::from_secs(30);
+    pty.screen
+        .wait_for("the workbench", long, |s| s.text().contains("DEMO"));
+    let prompt = "What is OSC 52?";
+    pty.send(prompt.as_bytes());
+    pty.send(b"\r");
+    pty.screen.wait_for("the answer", long, |s| {
+        let text = s.text();
+        let status = text.lines().last().unwrap_or("");
+        text.contains("Input")
+            && !text.contains("not reported yet")
+            && !status.contains("streaming")
+    });
+    pty.send(b"\x19");
+    pty.screen.wait_for("the copy notice", long, |s| {
+        s.text().contains("sent the answer")
+    });
+    let answer = script(
+        "qwen3.7-plus",
+        prompt,
+        true,
+        &thinkbench::sim::demo_config(),
+    )
+    .answer_text();
+    let expected = format!(
+        "\x1b]52;c;{}\x07",
+        thinkbench::clipboard::osc52::base64(answer.as_bytes())
+    );
+    let raw = String::from_utf8_lossy(&pty.screen.raw.lock().unwrap()).into_owned();
+    assert!(
+        raw.contains(&expected),
+        "the answer, as sent, in one OSC 52 sequence"
+    );
+    pty.send(b"\x11");
+    assert!(pty.wait_exit(long).success());
+}

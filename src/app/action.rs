@@ -5,6 +5,7 @@ use crate::provider::request::PreparedRequest;
 
 use super::input::Input;
 use super::state::{ProviderInfo, Viewport};
+use crate::clipboard::CopyReport;
 
 /// Something that happened: user input, a run's progress, a finished background job.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +37,8 @@ pub enum Action {
     Tick(u64),
     /// The terminal went away or the process was asked to stop: end as on quit.
     Hangup,
+    /// What became of a copy to the clipboard.
+    Copied(CopyReport),
 }
 
 /// Something `update` wants done outside the state.
@@ -56,6 +59,12 @@ pub enum Effect {
     ComposerNewline,
     /// Insert text in the composer (paste, or a key typed while another pane had focus).
     ComposerInsert(String),
+    /// Put `text` on the clipboard (carried out by the terminal side, which owns the terminal
+    /// OSC 52 goes to); answer with [`Action::Copied`]. `what` names it for the notice.
+    Copy {
+        what: String,
+        text: String,
+    },
     /// Connect to another provider; answer with [`Action::ProviderSwitched`].
     SwitchProvider(String),
     /// Stop connecting: its result is not wanted any more.

@@ -144,7 +144,10 @@ impl Effects {
                     let _ = tx.send(Action::Models { provider, result });
                 });
             }
-            Effect::ClearComposer | Effect::ComposerNewline | Effect::ComposerInsert(_) => {}
+            Effect::ClearComposer
+            | Effect::ComposerNewline
+            | Effect::ComposerInsert(_)
+            | Effect::Copy { .. } => {}
             // Runs were cancelled by their own effects; what is left is connections being
             // opened.
             Effect::Quit => {

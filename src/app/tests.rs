@@ -1320,3 +1320,93 @@ fn a_column_whose_provider_cannot_be_used_says_so_and_the_others_go_on() {
     let runs = started(&key(&mut s, KeyPress::plain(Key::Enter), "q"));
     assert_eq!(runs.len(), 1);
 }
+
+/// The copy a key asked for: (what, text).
+fn copied(out: &Outcome) -> Option<(String, String)> {
+    out.effects.iter().find_map(|e| match e {
+        Effect::Copy { what, text } => Some((what.clone(), text.clone())),
+        _ => None,
+    })
+}
+
+#[test]
+fn copy_keys_take_the_text_as_the_model_sent_it() {
+    let mut s = state();
+    assert!(copied(&press(&mut s, "ctrl+y")).is_none());
+    assert!(s.notice.as_ref().unwrap().text.contains("nothing to copy"));
+    let (id, _) = send(&mut s, "q");
+    let answer =
+        "Here:\n\n```rust\nfn a() {}\n```\n\nand \u{1b}[31mred\u{1b}[0m\n\n```sh\nls\n```\n";
+    stream(
+        &mut s,
+        id,
+        vec![
+            StreamEvent::Reasoning("first \u{1b}]0;title\u{7} then".into()),
+            StreamEvent::Answer(answer.into()),
+        ],
+    );
+    end(&mut s, id, RunEnd::Complete);
+    let (what, text) = copied(&press(&mut s, "ctrl+y")).unwrap();
+    assert_eq!(
+        (what.as_str(), text.as_str()),
+        ("the answer", answer),
+        "raw, escapes and all"
+    );
+    let (what, text) = copied(&press(&mut s, "alt+y")).unwrap();
+    assert_eq!(what, "the reasoning");
+    assert!(text.contains('\u{1b}'));
+    // Two code blocks: a picker, the last one chosen; Enter copies it, ↑ the other.
+    assert!(copied(&press(&mut s, "alt+c")).is_none());
+    assert!(matches!(
+        s.top_overlay(),
+        Some(Overlay::Code { selected: 1, .. })
+    ));
+    let (what, text) = copied(&press(&mut s, "enter")).unwrap();
+    assert_eq!((what.as_str(), text.as_str()), ("code block 2", "ls\n"));
+    press(&mut s, "alt+c");
+    press(&mut s, "up");
+    assert_eq!(copied(&press(&mut s, "enter")).unwrap().1, "fn a() {}\n");
+    let (what, md) = copied(&press(&mut s, "alt+m")).unwrap();
+    assert_eq!(what, "the message");
+    assert!(md.starts_with("**You:** q"));
+    assert!(md.contains("<details><summary>Reasoning</summary>") && md.contains(answer.trim_end()));
+    // The report comes back as a notice.
+    update(
+        &mut s,
+        Action::Copied(crate::clipboard::CopyReport {
+            what: "the answer".into(),
+            chars: 3,
+            result: Ok(crate::clipboard::Route::System),
+            note: None,
+            osc52: Vec::new(),
+        }),
+    );
+    assert_eq!(
+        s.notice.as_ref().unwrap().text,
+        "copied the answer (3 characters) to the system clipboard"
+    );
+}
+
+#[test]
+fn in_the_compare_view_copy_takes_the_focused_column() {
+    let mut s = state();
+    compare(&mut s, "qwen3.7-plus@think=on, qwen3.7-plus@think=off");
+    let runs = started(&key(&mut s, KeyPress::plain(Key::Enter), "q"));
+    for (i, (id, _)) in runs.iter().enumerate() {
+        stream(
+            &mut s,
+            *id,
+            vec![StreamEvent::Answer(format!("column {i}"))],
+        );
+        end(&mut s, *id, RunEnd::Complete);
+    }
+    press(&mut s, "tab");
+    press(&mut s, ">");
+    assert_eq!(copied(&press(&mut s, "ctrl+y")).unwrap().1, "column 1");
+    assert!(
+        copied(&press(&mut s, "alt+m"))
+            .unwrap()
+            .1
+            .contains("column 1")
+    );
+}

@@ -84,6 +84,10 @@ pub struct Config {
     /// Key bindings: action name → key or list of keys.
     #[serde(default)]
     pub keys: toml::Table,
+    /// How to copy: auto, system, osc52, file or off.
+    pub clipboard: Option<String>,
+    /// The most text OSC 52 carries, in KB (more goes to a file).
+    pub osc52_max_kb: Option<u64>,
     /// Where this config came from (not part of the file).
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -123,7 +127,32 @@ impl Config {
         Ok(config)
     }
 
+    /// How to copy, and the most text OSC 52 carries, in bytes.
+    pub fn clipboard(&self) -> (crate::clipboard::Method, usize) {
+        let method = self
+            .clipboard
+            .as_deref()
+            .and_then(crate::clipboard::Method::parse)
+            .unwrap_or_default();
+        let limit = self
+            .osc52_max_kb
+            .map_or(crate::clipboard::DEFAULT_OSC52_LIMIT, |kb| {
+                kb as usize * 1024
+            });
+        (method, limit)
+    }
+
     fn validate(&self) -> Result<(), String> {
+        if let Some(c) = &self.clipboard
+            && crate::clipboard::Method::parse(c).is_none()
+        {
+            return Err(format!(
+                "clipboard = \"{c}\" is not one of auto, system, osc52, file, off"
+            ));
+        }
+        if self.osc52_max_kb == Some(0) {
+            return Err("osc52_max_kb must be at least 1".into());
+        }
         for (name, p) in &self.providers {
             if let Some(k) = &p.kind
                 && Dialect::parse(k).is_none()

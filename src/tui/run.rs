@@ -5,6 +5,7 @@
 //! update. Nothing changes → no wake-ups → no CPU.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crossterm::event::{Event, EventStream};
@@ -26,6 +27,7 @@ use crate::app::state::{Level, Notice, Pane, State};
 use crate::app::update::start_compare;
 use crate::app::{Action, Effect, update};
 use crate::cli::{CompareArgs, ConnectArgs};
+use crate::clipboard::{Clipboard, Env as ClipboardEnv, Reporter};
 use crate::config::{Config, ConfigError, paths};
 use crate::connect::{Connection, Opening};
 use crate::exit;
@@ -50,6 +52,9 @@ pub struct Workbench {
     pub view: View,
     pub effects: Effects,
     pub rx: UnboundedReceiver<Action>,
+    pub clipboard: Clipboard,
+    /// OSC 52 bytes for the terminal, written between frames.
+    pub osc52: Vec<u8>,
 }
 
 /// Load config, theme and keys, and connect. Errors here are usage errors (exit 2), reported
@@ -94,12 +99,26 @@ pub async fn prepare_with(
             until_ms: state.now_ms + 8_000,
         });
     }
+    let (method, limit) = config.clipboard();
+    let copied = tx.clone();
+    let report: Reporter = Arc::new(move |r| {
+        let _ = copied.send(Action::Copied(r));
+    });
+    let clipboard = Clipboard::new(
+        method,
+        ClipboardEnv::from_env(),
+        limit,
+        paths::state_dir(),
+        report,
+    );
     let effects = Effects::new(conn, config, args.clone(), tx);
     Ok(Workbench {
         state,
         view: View::new(theme),
         effects,
         rx,
+        clipboard,
+        osc52: Vec::new(),
     })
 }
 
@@ -166,12 +185,17 @@ pub struct LoopStats {
 /// Stop the loop when this returns true (benchmarks and tests).
 pub type StopWhen = Box<dyn FnMut(&State) -> bool + Send>;
 
-/// A backend the loop can draw on; terminals wrap each frame in a synchronized update.
+/// A backend the loop can draw on; terminals wrap each frame in a synchronized update, and take
+/// OSC 52 copies between frames.
 pub trait Surface: Backend {
     fn begin_frame(&mut self) -> io::Result<()> {
         Ok(())
     }
     fn end_frame(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    /// Bytes for the terminal itself (not the screen).
+    fn write_raw(&mut self, _bytes: &[u8]) -> io::Result<()> {
         Ok(())
     }
 }
@@ -182,6 +206,10 @@ impl<W: Write> Surface for CrosstermBackend<W> {
     }
     fn end_frame(&mut self) -> io::Result<()> {
         execute!(self, EndSynchronizedUpdate)
+    }
+    fn write_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.write_all(bytes)?;
+        Write::flush(self)
     }
 }
 
@@ -213,6 +241,10 @@ fn apply(wb: &mut Workbench, effects: Vec<Effect>) {
             Effect::ClearComposer => wb.view.composer.clear(),
             Effect::ComposerNewline => wb.view.composer.newline(),
             Effect::ComposerInsert(t) => wb.view.composer.insert(&t),
+            Effect::Copy { what, text } => {
+                let bytes = wb.clipboard.copy(&what, text);
+                wb.osc52.extend(bytes);
+            }
             other => wb.effects.apply(other),
         }
     }
@@ -250,6 +282,10 @@ fn bus_actions(wb: &mut Workbench, batch: &mut Vec<Action>) -> bool {
     let mut effects = Vec::new();
     for action in batch.drain(..) {
         wb.effects.observe(&action);
+        if let Action::Copied(r) = &action {
+            // A fallback to OSC 52 decided off the UI thread: the bytes go out from here.
+            wb.osc52.extend_from_slice(&r.osc52);
+        }
         let out = update(&mut wb.state, action);
         dirty |= out.dirty;
         effects.extend(out.effects);
@@ -316,6 +352,11 @@ where
             draw(terminal, wb)?;
             last_draw = Some(Instant::now());
             dirty = false;
+        }
+        if !wb.osc52.is_empty() {
+            // Between frames, never inside one.
+            terminal.backend_mut().write_raw(&wb.osc52)?;
+            wb.osc52.clear();
         }
         if wb.state.quit || stop_when.as_mut().is_some_and(|f| f(&wb.state)) {
             break;

@@ -195,6 +195,11 @@ pub enum Overlay {
     },
     /// Reasoning tokens, time and cost per compare column.
     Chart,
+    /// Which code block of variant `variant` to copy.
+    Code {
+        variant: u64,
+        selected: usize,
+    },
 }
 
 /// The budget presets offered by the budget editor (`None` = no budget).
@@ -355,6 +360,15 @@ impl State {
             .and_then(|c| c.variant(id))
             .and_then(|(col, _)| self.compare.as_ref()?.columns[col].provider.as_ref())
             .unwrap_or(&self.provider)
+    }
+
+    /// The variant copy keys and the inspector act on: the focused compare column's answer in
+    /// the compare view, else the selected message's (the latest when none is).
+    pub fn focused_variant(&self) -> Option<&Variant> {
+        match self.comparing() {
+            Some(c) => c.columns.get(c.focus)?.latest(),
+            None => self.selected_variant(),
+        }
     }
 
     /// The comparison, when its screen is shown.

@@ -9,10 +9,12 @@
 //! * [`settings`] changes the next message's settings;
 //! * [`runs`] sends messages and follows their streams to the end;
 //! * [`switch`] switches provider;
-//! * [`compare`] runs the compare screen: columns, one prompt to each, adopting one.
+//! * [`compare`] runs the compare screen: columns, one prompt to each, adopting one;
+//! * [`copy`] copies answers, reasoning, code and messages.
 
 mod commands;
 mod compare;
+mod copy;
 mod keys;
 mod modal;
 mod navigate;
@@ -70,6 +72,7 @@ pub fn update(state: &mut State, action: Action) -> Outcome {
             out.dirty = expired || state.is_running() || state.switching.is_some();
         }
         Action::Hangup => commands::quit(state, &mut out),
+        Action::Copied(report) => copy::copied(state, report),
     }
     refresh_search(state);
     out

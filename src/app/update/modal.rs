@@ -1,11 +1,12 @@
 //! Keys inside popups (help, inspector, budget editor, picker) and in the search field.
 
 use super::navigate::{self, Hop};
-use super::{compare, notice, settings, switch};
+use super::{compare, copy, notice, settings, switch};
 use crate::app::action::Outcome;
 use crate::app::input::{Key, KeyPress};
 use crate::app::keymap::Command;
 use crate::app::state::{BUDGET_PRESETS, Level, Overlay, PickItem, State};
+use crate::clipboard::extract::code_blocks;
 use crate::text::group;
 
 /// A key for the top popup.
@@ -19,7 +20,33 @@ pub fn overlay_key(state: &mut State, k: KeyPress, cmd: Option<Command>, out: &m
         Some(Overlay::Chart) => {
             state.overlays.pop();
         }
+        Some(Overlay::Code { .. }) => code_key(state, k, out),
         None => {}
+    }
+}
+
+/// The code block picker: ↑/↓ choose, Enter copies, anything else closes.
+fn code_key(state: &mut State, k: KeyPress, out: &mut Outcome) {
+    let Some(&Overlay::Code { variant, .. }) = state.overlays.last() else {
+        return;
+    };
+    let blocks = state
+        .variant(variant)
+        .map_or(0, |v| code_blocks(&v.reply.answer).len());
+    let Some(Overlay::Code { variant, selected }) = state.overlays.last_mut() else {
+        return;
+    };
+    match k.key {
+        Key::Up => *selected = selected.saturating_sub(1),
+        Key::Down => *selected = (*selected + 1).min(blocks.saturating_sub(1)),
+        Key::Enter => {
+            let (variant, i) = (*variant, *selected);
+            state.overlays.pop();
+            copy::code_block(state, variant, i, out);
+        }
+        _ => {
+            state.overlays.pop();
+        }
     }
 }
 

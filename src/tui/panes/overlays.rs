@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use super::{Ctx, centered, chart, diff, draw_line, fill_row, popup, scrolled, targets};
 use crate::app::keymap::{Command, Keymap};
 use crate::app::state::{BUDGET_PRESETS, Overlay, PickItem, State};
+use crate::clipboard::extract::code_blocks;
 use crate::provider::plan::{Capabilities, Switch};
 use crate::session::proof::Proof;
 use crate::session::{Status, Variant};
@@ -54,10 +55,55 @@ impl Overlays {
                             .render(frame, full, ctx, state, (*a, *b), *reasoning, *scroll)
                 }
                 Overlay::Chart => chart::render(frame, full, ctx, state),
+                Overlay::Code { variant, selected } => {
+                    code_picker(frame, full, ctx, state, *variant, *selected)
+                }
             }
         }
         max_scroll
     }
+}
+
+/// Which code block to copy.
+fn code_picker(
+    frame: &mut Frame,
+    full: Rect,
+    ctx: &Ctx,
+    state: &State,
+    variant: u64,
+    selected: usize,
+) {
+    let t = ctx.theme;
+    let blocks = state
+        .variant(variant)
+        .map(|v| code_blocks(&v.reply.answer))
+        .unwrap_or_default();
+    let area = centered(full, 90, blocks.len() as u16 + 4);
+    let inner = popup(
+        frame,
+        area,
+        "Copy a code block",
+        "↑↓ choose · Enter copy · Esc close",
+        t,
+    );
+    let lines: Vec<Line<'static>> = blocks
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let style = if i == selected {
+                t.popup_selected
+            } else {
+                t.text
+            };
+            Line::styled(format!(" {} {}", i + 1, display(&b.label())), style)
+        })
+        .collect();
+    scrolled(
+        frame,
+        inner,
+        &lines,
+        selected.saturating_sub(inner.height.saturating_sub(1) as usize),
+    );
 }
 
 /// The help text: every command with its keys.
@@ -121,6 +167,15 @@ pub fn help_lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
                 Command::Chart,
                 Command::Adopt,
                 Command::AsAnswer,
+            ],
+        ),
+        (
+            "Copy",
+            &[
+                Command::CopyAnswer,
+                Command::CopyReasoning,
+                Command::CopyCode,
+                Command::CopyMessage,
             ],
         ),
         ("Other", &[Command::Inspect, Command::Help, Command::Quit]),
