@@ -553,6 +553,35 @@ mod tests {
         assert!(screen.contains("Answer 0"));
     }
 
+    #[test]
+    fn a_long_notice_takes_the_status_line_and_ends_with_an_ellipsis() {
+        use crate::app::state::{Level, Notice};
+        let mut s = state(0);
+        let mut view = View::new(Theme::builtin("dark"));
+        let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let status = |term: &Terminal<TestBackend>| -> String {
+            let buf = term.backend().buffer();
+            (0..80).map(|x| buf[(x, 23)].symbol().to_string()).collect()
+        };
+        s.notice = Some(Notice {
+            text: "short".into(),
+            level: Level::Info,
+            until_ms: u64::MAX,
+        });
+        draw(&mut term, &mut view, &s);
+        assert!(status(&term).contains("short") && status(&term).contains("help"));
+        s.notice.as_mut().unwrap().text = format!("{} the end", "a long notice ".repeat(8));
+        draw(&mut term, &mut view, &s);
+        let line = status(&term);
+        assert!(!line.contains("help"), "{line}");
+        assert!(
+            !line.contains("DEMO ("),
+            "the provider's name gives way: {line}"
+        );
+        assert!(line.trim_end().ends_with('…'), "{line}");
+        assert!(line.contains("a long notice a long notice"), "{line}");
+    }
+
     /// The conversation pane's rows as text.
     fn rows(term: &Terminal<TestBackend>, vp: &Viewport) -> Vec<String> {
         let (x, y, w, h) = vp.conversation_area;

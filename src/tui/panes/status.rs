@@ -31,6 +31,7 @@ fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, state: &State) {
         left.push(Span::styled(" DEMO ", t.badge));
         left.push(Span::raw(" "));
     }
+    let label_at = left.len();
     left.push(Span::styled(format!("{} ", state.provider.label), t.status));
     left.push(Span::styled(
         format!("→ {} ", state.next.model),
@@ -79,10 +80,34 @@ fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, state: &State) {
         Span::styled(" quit ", t.status),
     ]);
     let right_w = right.width() as u16;
-    let left_line = Line::from(left);
-    let left_w = area.width.saturating_sub(right_w + 1);
-    buf.set_line(area.x, area.y, &left_line, left_w);
-    if area.width > right_w && left_line.width() as u16 <= left_w {
+    let width = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>() as u16;
+    if width(&left) + right_w < area.width {
+        buf.set_line(area.x, area.y, &Line::from(left), area.width);
         buf.set_line(area.x + area.width - right_w, area.y, &right, right_w);
+        return;
     }
+    // No room for everything: a notice matters more than the keys for help and quit (they are
+    // in help), and more than the provider's name (it was said when it was chosen).
+    if state.notice.is_some() && width(&left) > area.width {
+        left.remove(label_at);
+    }
+    if width(&left) > area.width && !left.is_empty() {
+        let before = width(&left[..left.len() - 1]) as usize;
+        let keep = (area.width as usize).saturating_sub(before + 1);
+        if let Some(last) = left.last_mut() {
+            let mut text = String::new();
+            let mut used = 0;
+            for c in last.content.chars() {
+                let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+                if used + w > keep {
+                    break;
+                }
+                used += w;
+                text.push(c);
+            }
+            text.push('…');
+            *last = Span::styled(text, last.style);
+        }
+    }
+    buf.set_line(area.x, area.y, &Line::from(left), area.width);
 }
