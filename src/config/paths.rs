@@ -30,3 +30,8 @@ pub fn state_dir() -> Option<PathBuf> {
     let s = strategy()?;
     Some(s.state_dir().unwrap_or_else(|| s.data_dir()).join(APP))
 }
+
+/// Sessions and other data: `$XDG_DATA_HOME/thinkbench`.
+pub fn data_dir() -> Option<PathBuf> {
+    Some(strategy()?.data_dir().join(APP))
+}

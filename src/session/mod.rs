@@ -2,6 +2,7 @@
 //! variant was produced with. Plain data that serializes; no terminal types, no secrets.
 
 pub mod proof;
+pub mod store;
 pub mod tokens;
 
 use serde::{Deserialize, Serialize};
@@ -287,6 +288,21 @@ pub struct Conversation {
 }
 
 impl Conversation {
+    /// A conversation of these turns (read back from storage, say) that hands out only ids
+    /// above every turn and variant id in it.
+    pub fn from_parts(system: Option<String>, turns: Vec<Turn>) -> Conversation {
+        let next_id = turns
+            .iter()
+            .flat_map(|t| std::iter::once(t.id).chain(t.variants.iter().map(|v| v.id)))
+            .max()
+            .unwrap_or(0);
+        Conversation {
+            system,
+            turns,
+            next_id,
+        }
+    }
+
     pub fn next_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
@@ -400,6 +416,16 @@ impl Conversation {
     }
 }
 
+/// A compare column as it is kept: its target, how many turns of the conversation it began
+/// with (the shared start), and its own conversation (that start, then its own turns).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnRecord {
+    /// The target as text (`MODEL[@think=on|off][,budget=N]…`).
+    pub target: String,
+    pub base: usize,
+    pub conversation: Conversation,
+}
+
 /// Session totals (every variant, since every variant was billed).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Totals {
@@ -451,6 +477,17 @@ mod tests {
         let h = c.history_for(t1);
         assert_eq!((h[1].role, h[1].content.as_str()), (Role::Assistant, "one"));
         assert_eq!(h[1].reasoning.as_deref(), Some("hmm"));
+    }
+
+    #[test]
+    fn rebuilt_conversation_hands_out_fresh_ids() {
+        let mut c = Conversation::default();
+        let t = c.push_turn_as("q".into(), 7);
+        c.push_variant_as(t, 41, settings(), 0);
+        let mut back = Conversation::from_parts(None, c.turns.clone());
+        assert_eq!(back.last_id(), 41);
+        assert_eq!(back.next_id(), 42);
+        assert_eq!(Conversation::from_parts(None, Vec::new()).last_id(), 0);
     }
 
     #[test]
