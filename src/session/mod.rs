@@ -1,6 +1,7 @@
 //! The conversation: turns, their answer variants, and the settings, usage and timings each
 //! variant was produced with. Plain data that serializes; no terminal types, no secrets.
 
+pub mod markdown;
 pub mod proof;
 pub mod store;
 pub mod tokens;

@@ -6,7 +6,8 @@ use crate::app::action::{Effect, Outcome};
 use crate::app::keymap::Command;
 use crate::app::state::{Level, Overlay, State};
 use crate::clipboard::CopyReport;
-use crate::clipboard::extract::{code_blocks, message_markdown};
+use crate::clipboard::extract::code_blocks;
+use crate::session::markdown::message_markdown;
 
 fn copy(out: &mut Outcome, what: &str, text: String) {
     out.effects.push(Effect::Copy {

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{SavedSession, SessionSummary, StoreError};
-use crate::clipboard::extract::message_markdown;
+use crate::session::markdown::message_markdown;
 use crate::session::{ColumnRecord, Conversation};
 
 /// The mark that tells a thinkbench session file from any other JSON.
