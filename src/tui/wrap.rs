@@ -185,6 +185,18 @@ impl Breaker {
     }
 }
 
+/// The longest start of `s` that fits in `width` columns (grapheme clusters kept whole).
+pub fn fitting_prefix(s: &str, width: usize) -> &str {
+    let mut used = 0;
+    for (pos, g) in s.grapheme_indices(true) {
+        used += grapheme_width(g);
+        if used > width {
+            return &s[..pos];
+        }
+    }
+    s
+}
+
 /// Byte ranges of the display lines of `text` wrapped at `width` (at least one line).
 pub fn wrap_ranges(text: &str, width: usize, mode: Mode) -> Vec<Range<usize>> {
     let mut breaker = Breaker::new(width, mode);

@@ -8,6 +8,7 @@ use super::{Ctx, spinner};
 use crate::app::keymap::Command;
 use crate::app::state::{Level, State};
 use crate::text::display;
+use crate::tui::wrap::fitting_prefix;
 
 /// The status line (no cache: one line from a few fields).
 #[derive(Default)]
@@ -95,17 +96,7 @@ fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, state: &State) {
         let before = width(&left[..left.len() - 1]) as usize;
         let keep = (area.width as usize).saturating_sub(before + 1);
         if let Some(last) = left.last_mut() {
-            let mut text = String::new();
-            let mut used = 0;
-            for c in last.content.chars() {
-                let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-                if used + w > keep {
-                    break;
-                }
-                used += w;
-                text.push(c);
-            }
-            text.push('…');
+            let text = format!("{}…", fitting_prefix(&last.content, keep));
             *last = Span::styled(text, last.style);
         }
     }
