@@ -21,6 +21,23 @@ pub struct Cli {
     pub theme: Option<String>,
     #[command(flatten)]
     pub compare: CompareArgs,
+    #[command(flatten)]
+    pub resume: ResumeArgs,
+}
+
+/// Which stored session the workbench opens.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ResumeArgs {
+    /// Reopen the last session (the most recently changed one).
+    #[arg(long = "continue", short = 'c', conflicts_with = "session")]
+    pub continue_last: bool,
+    /// Reopen session ID (or the one session whose id starts with it); see `thinkbench
+    /// sessions list`.
+    #[arg(long, value_name = "ID")]
+    pub session: Option<String>,
+    /// Do not store this session (nothing is written to the session database).
+    #[arg(long, conflicts_with_all = ["continue_last", "session"])]
+    pub no_store: bool,
 }
 
 /// Open the workbench comparing targets side by side.

@@ -30,7 +30,9 @@ fn main() -> ExitCode {
             Some(Command::Compare(args)) => commands::compare::run(args).await,
             Some(Command::Sim(args)) => commands::sim::run(args).await,
             Some(Command::Screenshots(args)) => commands::screenshots::run(args).await,
-            None => thinkbench::tui::run::run(cli.connect, cli.theme, cli.compare).await,
+            None => {
+                thinkbench::tui::run::run(cli.connect, cli.theme, cli.compare, cli.resume).await
+            }
         }
     });
     // Do not wait for background tasks (a demo simulator, a stalled connection).

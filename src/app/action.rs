@@ -4,8 +4,10 @@ use crate::provider::client::{RunEvent, RunOutcome};
 use crate::provider::request::PreparedRequest;
 
 use super::input::Input;
+use super::state::library::Row;
 use super::state::{ProviderInfo, Viewport};
 use crate::clipboard::CopyReport;
+use crate::session::store::SavedSession;
 
 /// Something that happened: user input, a run's progress, a finished background job.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +41,17 @@ pub enum Action {
     Hangup,
     /// What became of a copy to the clipboard.
     Copied(CopyReport),
+    /// The session list for `query` (every session when empty, else search hits).
+    SessionRows {
+        query: String,
+        result: Result<Vec<Row>, String>,
+    },
+    /// A stored session was read back to be opened.
+    SessionLoaded(Result<Box<SavedSession>, String>),
+    /// A session was renamed or deleted (what to say), or could not be.
+    SessionChanged(Result<String, String>),
+    /// Writing sessions failed (or works again: `None`).
+    StoreTrouble(Option<String>),
 }
 
 /// Something `update` wants done outside the state.
@@ -81,6 +94,16 @@ pub enum Effect {
     DropConnection(String),
     /// Ask the server for its models; answer with [`Action::Models`].
     FetchModels,
+    /// Read the session list (or search it); answer with [`Action::SessionRows`].
+    ListSessions(String),
+    /// Read a stored session; answer with [`Action::SessionLoaded`].
+    OpenSession(String),
+    /// Rename or delete a stored session; answer with [`Action::SessionChanged`].
+    RenameSession {
+        id: String,
+        title: String,
+    },
+    DeleteSession(String),
     /// The app ends: stop background work that is not a run (runs get their own
     /// [`Effect::CancelRun`]).
     Quit,

@@ -7,6 +7,7 @@
 //! server is slow to list its models.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
@@ -18,7 +19,9 @@ use crate::connect::{Connection, Opening};
 use crate::provider::client::{Failure, RunEnd, RunOutcome};
 
 use super::action::{Action, Effect};
+use super::session_tasks::SessionTasks;
 use super::state::ProviderInfo;
+use crate::session::store::Store;
 
 /// A connection being opened: its task, and the token that stops its key command.
 struct Pending {
@@ -58,6 +61,8 @@ pub struct Effects {
     opened: UnboundedReceiver<(Purpose, Connection)>,
     opened_tx: UnboundedSender<(Purpose, Connection)>,
     waiting: HashMap<(String, Purpose), Connection>,
+    /// Reading and changing stored sessions.
+    sessions: SessionTasks,
 }
 
 impl Effects {
@@ -74,6 +79,7 @@ impl Effects {
             main,
             config,
             args,
+            sessions: SessionTasks::new(None, tx.clone()),
             tx,
             runs: HashMap::new(),
             switch: None,
@@ -144,6 +150,10 @@ impl Effects {
                     let _ = tx.send(Action::Models { provider, result });
                 });
             }
+            Effect::ListSessions(_)
+            | Effect::OpenSession(_)
+            | Effect::RenameSession { .. }
+            | Effect::DeleteSession(_) => self.sessions.apply(effect),
             Effect::ClearComposer
             | Effect::ComposerNewline
             | Effect::ComposerInsert(_)
@@ -267,6 +277,16 @@ impl Effects {
             }
             _ => {}
         }
+    }
+
+    /// Read and change stored sessions in `store`.
+    pub fn use_store(&mut self, store: Arc<Store>) {
+        self.sessions.set_store(store);
+    }
+
+    /// A sender onto the bus (for background work that reports to the loop).
+    pub fn bus(&self) -> UnboundedSender<Action> {
+        self.tx.clone()
     }
 
     /// The provider requests go to (for tests of which connection is in use).

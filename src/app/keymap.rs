@@ -75,6 +75,8 @@ commands! {
     Chart = "chart": "compare: chart of reasoning tokens, time and cost per column",
     Adopt = "adopt": "compare: go on in the conversation with this column's target",
     AsAnswer = "as_answer": "compare: take the reasoning as the answer (when the answer arrived there)",
+    Sessions = "sessions": "stored sessions: search, open, rename, delete",
+    NewSession = "new_session": "start a new session (this one stays stored)",
 }
 
 /// Key → command, and command → keys (for help and hints).

@@ -5,7 +5,9 @@ pub mod action;
 pub mod effects;
 pub mod input;
 pub mod keymap;
+pub mod persist;
 pub mod search;
+pub mod session_tasks;
 pub mod state;
 pub mod update;
 

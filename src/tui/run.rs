@@ -17,20 +17,23 @@ use ratatui::backend::{Backend, CrosstermBackend, TestBackend};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 use super::convert;
+use super::storage::{self, Resume};
 use super::terminal::TerminalGuard;
 use super::theme::Theme;
 use super::view::View;
 use crate::app::effects::{Effects, provider_info};
 use crate::app::input::Input;
 use crate::app::keymap::Keymap;
+use crate::app::persist::Persister;
 use crate::app::state::{Level, Notice, Pane, State};
 use crate::app::update::start_compare;
 use crate::app::{Action, Effect, update};
-use crate::cli::{CompareArgs, ConnectArgs};
+use crate::cli::{CompareArgs, ConnectArgs, ResumeArgs};
 use crate::clipboard::{Clipboard, Env as ClipboardEnv, Reporter};
 use crate::config::{Config, ConfigError, paths};
 use crate::connect::{Connection, Opening};
 use crate::exit;
+use crate::session::store::{Store, StoreError};
 
 /// At most this many frames per second.
 pub const FRAME: Duration = Duration::from_millis(16);
@@ -55,6 +58,8 @@ pub struct Workbench {
     pub clipboard: Clipboard,
     /// OSC 52 bytes for the terminal, written between frames.
     pub osc52: Vec<u8>,
+    /// Sends what changed to the session store (nothing until [`storage::attach`]).
+    pub persist: Persister,
 }
 
 /// Load config, theme and keys, and connect. Errors here are usage errors (exit 2), reported
@@ -119,6 +124,7 @@ pub async fn prepare_with(
         rx,
         clipboard,
         osc52: Vec::new(),
+        persist: Persister::new(None),
     })
 }
 
@@ -128,7 +134,12 @@ pub const PANIC_TEST_ENV: &str = "THINKBENCH_PANIC_TEST";
 
 /// `thinkbench` with no subcommand: the full-screen workbench (comparing targets from the
 /// start with `--compare` / `--sweep`).
-pub async fn run(args: ConnectArgs, theme: Option<String>, compare: CompareArgs) -> u8 {
+pub async fn run(
+    args: ConnectArgs,
+    theme: Option<String>,
+    compare: CompareArgs,
+    resume: ResumeArgs,
+) -> u8 {
     let mut wb = match prepare(&args, theme.as_deref()).await {
         Ok(wb) => wb,
         Err(e) => {
@@ -136,6 +147,20 @@ pub async fn run(args: ConnectArgs, theme: Option<String>, compare: CompareArgs)
             return exit::USAGE;
         }
     };
+    if !resume.no_store {
+        let how = match (resume.continue_last, resume.session) {
+            (true, _) => Resume::Last,
+            (_, Some(id)) => Resume::Id(id),
+            _ => Resume::New,
+        };
+        let store = tokio::task::spawn_blocking(Store::open_default)
+            .await
+            .unwrap_or(Err(StoreError::Closed));
+        if let Err(e) = storage::attach(&mut wb, store, how) {
+            eprintln!("thinkbench: {e}");
+            return exit::USAGE;
+        }
+    }
     if compare.compare.is_some() || compare.sweep.is_some() {
         match start_compare(
             &mut wb.state,
@@ -163,6 +188,7 @@ pub async fn run(args: ConnectArgs, theme: Option<String>, compare: CompareArgs)
     });
     let result = event_loop(&mut guard.terminal, EventStream::new(), &mut wb, crash).await;
     drop(guard);
+    storage::finish(&mut wb);
     // A key command still running for a provider switch ends with the app.
     crate::config::key::stop_all();
     match result {
@@ -345,6 +371,8 @@ where
 
     let mut batch = Vec::with_capacity(BATCH);
     let mut dirty = true;
+    // Something happened since the state was last given to the persister.
+    let mut changed = true;
     let mut last_draw: Option<Instant> = None;
     loop {
         let now = Instant::now();
@@ -357,6 +385,11 @@ where
             // Between frames, never inside one.
             terminal.backend_mut().write_raw(&wb.osc52)?;
             wb.osc52.clear();
+        }
+        if changed || wb.persist.behind() {
+            // What changed goes to the session store (a channel send; never the disk).
+            wb.persist.sync(&wb.state, now);
+            changed = false;
         }
         if wb.state.quit || stop_when.as_mut().is_some_and(|f| f(&wb.state)) {
             break;
@@ -389,6 +422,7 @@ where
         // The clock, once per wake-up and before what woke us: notices and timers started by
         // a key must not be dated to the last wake-up, which may be long ago.
         dirty |= update(&mut wb.state, Action::Tick(now_ms())).dirty;
+        changed |= !matches!(wake, Wake::Timer);
         dirty |= match wake {
             Wake::Terminal(ev) => {
                 stats.actions += 1;
@@ -399,6 +433,7 @@ where
             Wake::Hangup => {
                 let out = update(&mut wb.state, Action::Hangup);
                 apply(wb, out.effects);
+                wb.persist.sync(&wb.state, Instant::now());
                 break;
             }
         };

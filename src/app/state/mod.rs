@@ -8,8 +8,10 @@ use super::keymap::Keymap;
 use super::search::Search;
 
 pub mod compare;
+pub mod library;
 
 use compare::Compare;
+use library::{Library, SessionRef};
 
 /// The panes that can have focus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,6 +202,8 @@ pub enum Overlay {
         variant: u64,
         selected: usize,
     },
+    /// The stored sessions (its state is [`State::library`]).
+    Sessions,
 }
 
 /// The budget presets offered by the budget editor (`None` = no budget).
@@ -257,6 +261,12 @@ pub struct State {
     pub switching: Option<String>,
     /// The comparison, shown or kept aside.
     pub compare: Option<Compare>,
+    /// The stored session this one is written to; `None` when sessions are not stored.
+    pub session: Option<SessionRef>,
+    /// The session list, while its popup is open.
+    pub library: Option<Library>,
+    /// Storing sessions failed and the user was told (told once until it works again).
+    pub store_trouble: Option<String>,
 }
 
 impl State {
@@ -285,6 +295,9 @@ impl State {
             quit: false,
             switching: None,
             compare: None,
+            session: None,
+            library: None,
+            store_trouble: None,
         }
     }
 

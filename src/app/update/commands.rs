@@ -1,7 +1,7 @@
 //! The commands of the key map.
 
 use super::navigate::{self, Hop, Step};
-use super::{compare, copy, notice, runs, settings, switch};
+use super::{compare, copy, notice, runs, sessions, settings, switch};
 use crate::app::action::{Effect, Outcome};
 use crate::app::keymap::Command;
 use crate::app::search::Search;
@@ -99,6 +99,8 @@ pub fn run(state: &mut State, cmd: Command, composer: &str, out: &mut Outcome) {
         Command::RetryBiggerBudget => runs::retry_bigger(state, out),
         Command::RetryWithoutThinking => runs::retry_without_thinking(state, out),
         Command::Compare => compare::toggle(state),
+        Command::Sessions => sessions::open_list(state, out),
+        Command::NewSession => sessions::new_session(state),
         Command::CopyAnswer | Command::CopyReasoning | Command::CopyCode | Command::CopyMessage => {
             copy::command(state, cmd, out)
         }

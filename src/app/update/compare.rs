@@ -149,26 +149,7 @@ pub fn start(state: &mut State, targets: Vec<TargetSpec>, out: &mut Outcome) -> 
     let mut columns = Vec::new();
     let mut open = Vec::new();
     for t in targets {
-        let provider = match &t.provider {
-            None => Some(state.provider.clone()),
-            Some(p) if *p == state.provider.name => Some(state.provider.clone()),
-            Some(p) if state.providers.contains(p) || p == "demo" => {
-                if !open.contains(p) {
-                    open.push(p.clone());
-                }
-                None
-            }
-            Some(p) => {
-                return Err(format!(
-                    "target \"{t}\": no provider named \"{p}\" (known: {})",
-                    state.providers.join(", ")
-                ));
-            }
-        };
-        if let Some(info) = &provider {
-            t.check(&info.route).map_err(|e| e.to_string())?;
-        }
-        columns.push(Column::new(t, provider, &state.conversation));
+        columns.push(column_for(state, t, &mut open)?);
     }
     out.effects
         .extend(open.into_iter().map(Effect::OpenConnection));
@@ -185,6 +166,31 @@ pub fn start(state: &mut State, targets: Vec<TargetSpec>, out: &mut Outcome) -> 
         format!("comparing {n} targets: the next message goes to each ({back} goes back)"),
     );
     Ok(())
+}
+
+/// A column for target `t` starting from the conversation: on the conversation's provider, or
+/// on another one whose connection is to be opened (its name is added to `open`).
+pub fn column_for(state: &State, t: TargetSpec, open: &mut Vec<String>) -> Result<Column, String> {
+    let provider = match &t.provider {
+        None => Some(state.provider.clone()),
+        Some(p) if *p == state.provider.name => Some(state.provider.clone()),
+        Some(p) if state.providers.contains(p) || p == "demo" => {
+            if !open.contains(p) {
+                open.push(p.clone());
+            }
+            None
+        }
+        Some(p) => {
+            return Err(format!(
+                "target \"{t}\": no provider named \"{p}\" (known: {})",
+                state.providers.join(", ")
+            ));
+        }
+    };
+    if let Some(info) = &provider {
+        t.check(&info.route).map_err(|e| e.to_string())?;
+    }
+    Ok(Column::new(t, provider, &state.conversation))
 }
 
 /// A connection for columns on provider `name` was opened (or could not be).

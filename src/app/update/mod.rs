@@ -10,7 +10,8 @@
 //! * [`runs`] sends messages and follows their streams to the end;
 //! * [`switch`] switches provider;
 //! * [`compare`] runs the compare screen: columns, one prompt to each, adopting one;
-//! * [`copy`] copies answers, reasoning, code and messages.
+//! * [`copy`] copies answers, reasoning, code and messages;
+//! * [`sessions`] runs the session list and opens stored sessions.
 
 mod commands;
 mod compare;
@@ -20,6 +21,7 @@ mod modal;
 mod navigate;
 mod pointer;
 mod runs;
+mod sessions;
 mod settings;
 mod switch;
 
@@ -73,6 +75,10 @@ pub fn update(state: &mut State, action: Action) -> Outcome {
         }
         Action::Hangup => commands::quit(state, &mut out),
         Action::Copied(report) => copy::copied(state, report),
+        Action::SessionRows { query, result } => sessions::rows(state, query, result),
+        Action::SessionLoaded(result) => sessions::loaded(state, result, &mut out),
+        Action::SessionChanged(result) => sessions::changed(state, result, &mut out),
+        Action::StoreTrouble(what) => sessions::trouble(state, what),
     }
     refresh_search(state);
     out
@@ -87,6 +93,14 @@ pub fn start_compare(
     let mut out = Outcome::default();
     compare::start_from_args(state, list, sweep, &mut out)?;
     Ok(out)
+}
+
+/// Take a session read back at start-up (`--continue`, `--session`) into the state; returns
+/// what to tell the user about it.
+pub fn resume(state: &mut State, saved: crate::session::store::SavedSession) -> (String, Outcome) {
+    let mut out = Outcome::default();
+    let text = sessions::restore(state, saved, &mut out);
+    (text, out)
 }
 
 /// Keep the search matches current with the query and the reasoning they search.

@@ -1,7 +1,7 @@
 //! Keys inside popups (help, inspector, budget editor, picker) and in the search field.
 
 use super::navigate::{self, Hop};
-use super::{compare, copy, notice, settings, switch};
+use super::{compare, copy, notice, sessions, settings, switch};
 use crate::app::action::Outcome;
 use crate::app::input::{Key, KeyPress};
 use crate::app::keymap::Command;
@@ -21,6 +21,7 @@ pub fn overlay_key(state: &mut State, k: KeyPress, cmd: Option<Command>, out: &m
             state.overlays.pop();
         }
         Some(Overlay::Code { .. }) => code_key(state, k, out),
+        Some(Overlay::Sessions) => sessions::key(state, k, out),
         None => {}
     }
 }

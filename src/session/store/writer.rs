@@ -27,7 +27,7 @@ enum Msg {
     Flush(mpsc::Sender<Result<(), StoreError>>),
 }
 
-type Hook = Arc<dyn Fn(&StoreError) + Send + Sync>;
+type Hook = Arc<dyn Fn(Option<&StoreError>) + Send + Sync>;
 
 #[derive(Default)]
 struct Shared {
@@ -37,11 +37,19 @@ struct Shared {
 }
 
 impl Shared {
+    fn recovered(&self) {
+        tracing::info!("session store: writing works again");
+        let hook = self.hook.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(hook) = hook {
+            hook(None);
+        }
+    }
+
     fn report(&self, e: StoreError) {
         tracing::warn!("session store: {e}");
         let hook = self.hook.lock().unwrap_or_else(|p| p.into_inner()).clone();
         if let Some(hook) = hook {
-            hook(&e);
+            hook(Some(&e));
         }
         self.errors
             .lock()
@@ -131,10 +139,10 @@ impl Writer {
         std::mem::take(&mut *self.shared.errors.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
-    /// Call `hook` (on the writer thread) with each error as it is reported: an event loop
-    /// can have it send an action to itself. The errors are still kept for
-    /// [`Writer::errors`].
-    pub fn on_error(&self, hook: impl Fn(&StoreError) + Send + Sync + 'static) {
+    /// Call `hook` (on the writer thread) with each error as it is reported, and with `None`
+    /// when writing works again after failing: an event loop can have it send an action to
+    /// itself. The errors are still kept for [`Writer::errors`].
+    pub fn on_error(&self, hook: impl Fn(Option<&StoreError>) + Send + Sync + 'static) {
         *self.shared.hook.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(hook));
     }
 
@@ -205,7 +213,7 @@ impl Worker {
             Ok(()) => {
                 self.pending.clear();
                 if self.failing.take().is_some() {
-                    tracing::info!("session store: writing works again");
+                    self.shared.recovered();
                 }
                 self.shared.failing.store(false, Ordering::Relaxed);
                 self.retry_at = None;

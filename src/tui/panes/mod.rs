@@ -12,6 +12,7 @@ pub mod diff;
 pub mod gauge;
 pub mod overlays;
 pub mod reasoning;
+pub mod sessions;
 pub mod status;
 pub mod targets;
 

@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::{Ctx, centered, chart, diff, draw_line, fill_row, popup, scrolled, targets};
+use super::{Ctx, centered, chart, diff, draw_line, fill_row, popup, scrolled, sessions, targets};
 use crate::app::keymap::{Command, Keymap};
 use crate::app::state::{BUDGET_PRESETS, Overlay, PickItem, State};
 use crate::clipboard::extract::code_blocks;
@@ -58,6 +58,7 @@ impl Overlays {
                 Overlay::Code { variant, selected } => {
                     code_picker(frame, full, ctx, state, *variant, *selected)
                 }
+                Overlay::Sessions => sessions::render(frame, full, ctx, state),
             }
         }
         max_scroll
@@ -178,6 +179,7 @@ pub fn help_lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
                 Command::CopyMessage,
             ],
         ),
+        ("Sessions", &[Command::Sessions, Command::NewSession]),
         ("Other", &[Command::Inspect, Command::Help, Command::Quit]),
     ];
     let mut lines = Vec::new();
