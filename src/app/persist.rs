@@ -105,13 +105,15 @@ impl Persister {
         };
         let mut ops = Vec::new();
         if self.marks.session != session.id {
-            // Another session: what is on screen now is what was read back (or nothing).
+            // Another session: when it was read back, what is on screen is stored already.
             self.marks = Marks {
                 session: session.id.clone(),
                 next_column: session.stored_columns,
                 ..Marks::default()
             };
-            prime(&mut self.marks, state, now);
+            if session.loaded {
+                prime(&mut self.marks, state, now);
+            }
         }
         let marks = &mut self.marks;
         marks.behind = false;
@@ -143,7 +145,8 @@ impl Persister {
     }
 }
 
-/// Take everything in `state` as stored already (it was just read back).
+/// Take everything in `state` as stored already (it was just read back, and nothing has
+/// changed since: the loop syncs after each wake-up, and reading back happens in one).
 fn prime(marks: &mut Marks, state: &State, now: Instant) {
     let session = state.session.as_ref();
     let mut mark_all = |lane: Lane, c: &Conversation, from: usize| {

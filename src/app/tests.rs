@@ -1410,3 +1410,5 @@ fn in_the_compare_view_copy_takes_the_focused_column() {
             .contains("column 1")
     );
 }
+
+mod sessions;

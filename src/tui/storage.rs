@@ -3,6 +3,8 @@
 //! flush at exit. A store that cannot be used never stops the workbench: it runs in memory and
 //! says so.
 
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,9 +12,12 @@ use super::run::Workbench;
 use crate::app::Action;
 use crate::app::persist::Persister;
 use crate::app::state::library::SessionRef;
-use crate::app::state::{Level, Notice};
+use crate::app::state::{Level, Notice, State};
 use crate::app::update::resume;
-use crate::session::store::{Store, StoreError, new_id};
+use crate::session::ColumnRecord;
+use crate::session::store::{
+    SavedSession, SessionSummary, Store, StoreError, new_id, session_json, title_from,
+};
 
 /// Which session to open.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +68,9 @@ pub fn attach(
         }
         Err(e) => return Err(format!("cannot open the stored sessions: {e}")),
     };
+    if let Some(text) = store_rescued(&store) {
+        say(wb, Level::Warn, text);
+    }
     if let Some(aside) = store.moved_aside() {
         let text = format!(
             "the session database was damaged: it was moved to {} and a new one started",
@@ -128,9 +136,128 @@ pub fn finish(wb: &mut Workbench) {
                 );
             }
         }
-        Some(Err(e)) => eprintln!("thinkbench: the session could not be saved: {e}"),
-        None => eprintln!(
-            "thinkbench: the session database is slow to answer; the last changes may not be saved"
+        Some(Err(e)) => {
+            eprintln!("thinkbench: the session could not be saved: {e}");
+            rescue(&wb.state);
+        }
+        None => {
+            eprintln!("thinkbench: the session database is slow to answer");
+            rescue(&wb.state);
+        }
+    }
+}
+
+/// Where sessions that could not be stored are kept until the next start stores them.
+fn rescue_dir() -> Option<std::path::PathBuf> {
+    Some(crate::config::paths::state_dir()?.join("unsaved"))
+}
+
+/// The session on screen as a file (user-only) in the state directory, for the next start to
+/// store; says where.
+fn rescue(state: &State) {
+    let Some(dir) = rescue_dir() else { return };
+    if state.conversation.turns.is_empty() {
+        return;
+    }
+    let saved = snapshot(state);
+    let path = dir.join(format!("{}.json", saved.meta.id));
+    let written = std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .and_then(|()| {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&path)?;
+            f.write_all(session_json(&saved).as_bytes())?;
+            f.sync_all()
+        });
+    match written {
+        Ok(()) => eprintln!(
+            "thinkbench: it is kept in {}; the next start stores it (or: thinkbench sessions import {})",
+            path.display(),
+            path.display()
+        ),
+        Err(e) => eprintln!(
+            "thinkbench: it could not be kept in {} either: {e}",
+            path.display()
         ),
     }
+}
+
+/// The conversation and comparison on screen as a session to store (request headers left
+/// out, as the store leaves them out).
+fn snapshot(state: &State) -> SavedSession {
+    let id = state.session.as_ref().map_or_else(new_id, |s| s.id.clone());
+    let mut conversation = state.conversation.clone();
+    let mut columns: Vec<ColumnRecord> = state
+        .compare
+        .iter()
+        .flat_map(|c| c.columns.iter())
+        .filter(|c| c.conversation.turns.len() > c.base)
+        .map(|c| ColumnRecord {
+            target: c.target.to_string(),
+            base: c.base,
+            conversation: c.conversation.clone(),
+        })
+        .collect();
+    let all =
+        std::iter::once(&mut conversation).chain(columns.iter_mut().map(|c| &mut c.conversation));
+    for c in all {
+        for v in c.turns.iter_mut().flat_map(|t| t.variants.iter_mut()) {
+            if let Some(r) = &mut v.request {
+                r.headers.clear();
+            }
+        }
+    }
+    let first = conversation.turns.first().map_or("", |t| t.prompt.as_str());
+    let now = crate::tui::run::now_ms();
+    let last = conversation.turns.iter().rev().find_map(|t| t.active());
+    SavedSession {
+        meta: SessionSummary {
+            id,
+            title: format!("{} (recovered)", title_from(first)),
+            created_ms: now,
+            updated_ms: now,
+            model: last.map_or_else(String::new, |v| v.settings.model.clone()),
+            provider: last.map_or_else(String::new, |v| v.settings.provider.clone()),
+            turns: conversation.turns.len() as u64,
+            messages: 0,
+            cost_usd: None,
+        },
+        conversation,
+        columns,
+        recovered: None,
+    }
+}
+
+/// Store the sessions an earlier run could not (see [`rescue`]); what to say about them.
+fn store_rescued(store: &Store) -> Option<String> {
+    let dir = rescue_dir()?;
+    let mut said = Vec::new();
+    for entry in std::fs::read_dir(&dir).ok()?.flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        match store.import(&text) {
+            Ok(id) => {
+                let _ = std::fs::remove_file(&path);
+                said.push(format!(
+                    "a session the last run could not save is stored now (session {id})"
+                ));
+            }
+            Err(e) => said.push(format!(
+                "a session the last run could not save is still in {}: {e}",
+                path.display()
+            )),
+        }
+    }
+    (!said.is_empty()).then(|| said.join("; "))
 }

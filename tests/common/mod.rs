@@ -2,6 +2,8 @@
 //! `thinkbench` binary run against it.
 #![allow(dead_code)]
 
+pub mod pty;
+
 use std::path::PathBuf;
 use std::process::Stdio;
 

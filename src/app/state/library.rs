@@ -11,6 +11,8 @@ pub struct SessionRef {
     /// The comparison restored from storage, if any: its id and the stored number of its
     /// first column.
     pub restored_compare: Option<(u64, usize)>,
+    /// Its conversation was read back from storage (so it is stored already).
+    pub loaded: bool,
 }
 
 /// One row of the session list: a session, or a search hit in one.

@@ -272,6 +272,7 @@ pub fn restore(state: &mut State, saved: SavedSession, out: &mut Outcome) -> Str
         id: meta.id.clone(),
         stored_columns,
         restored_compare,
+        loaded: true,
     });
     let messages: usize = state
         .conversation

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ColumnRecord, Conversation, Variant};
 
-pub use open::{DB_ENV, default_path};
+pub use open::{DB_ENV, MAX_PAGES_TEST_ENV, default_path};
 pub use search::{Hit, Which};
 pub use writer::{Flush, Writer};
 
@@ -370,6 +370,11 @@ impl Store {
         writer.flush().wait()?;
         Ok(id)
     }
+}
+
+/// `s` as the JSON that [`Store::import`] reads (what `export_json` writes).
+pub fn session_json(s: &SavedSession) -> String {
+    export::json(s)
 }
 
 /// A fresh session id: 12 hex digits, random.

@@ -13,6 +13,10 @@ use super::{StoreError, civil, now_ms, schema};
 /// The environment variable that names the database file (for tests, or a second profile).
 pub const DB_ENV: &str = "THINKBENCH_DB";
 
+/// For tests only: cap the database at this many pages, so that writing past it fails as on
+/// a full disk (SQLite's `max_page_count`).
+pub const MAX_PAGES_TEST_ENV: &str = "THINKBENCH_TEST_DB_MAX_PAGES";
+
 /// `$THINKBENCH_DB`, else `$XDG_DATA_HOME/thinkbench/sessions.db`.
 pub fn default_path() -> Option<PathBuf> {
     match std::env::var_os(DB_ENV) {
@@ -73,6 +77,14 @@ pub fn connect(path: &Path, busy: Duration) -> Result<Connection, StoreError> {
     // In WAL mode NORMAL loses no committed data when the program crashes, and never
     // corrupts the file; only a power cut may drop the last commits.
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    if let Some(pages) = std::env::var(MAX_PAGES_TEST_ENV)
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+    {
+        let _: i64 = conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
+            r.get(0)
+        })?;
+    }
     Ok(conn)
 }
 
