@@ -717,3 +717,23 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_that_cannot_be_opened_is_a_failure_not_a_usage_error() {
+    let home = Home::new();
+    // A directory where the database file should be.
+    let db = home.dir.path().join("a-directory.db");
+    std::fs::create_dir(&db).unwrap();
+    let env = [("THINKBENCH_DB", db.to_str().unwrap())];
+    let out = thinkbench_with(&home, &["sessions", "list"], &env).await;
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.starts_with("thinkbench: "), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("a-directory.db"),
+        "names the file: {}",
+        out.stderr
+    );
+    let out = thinkbench_with(&home, &["ask", "--demo", "--session", "abc", "Hi?"], &env).await;
+    assert_eq!(out.code, 1, "a session that cannot be read: {}", out.stderr);
+    assert!(out.stdout.is_empty(), "nothing was asked: {}", out.stdout);
+}
