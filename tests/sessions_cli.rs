@@ -427,6 +427,11 @@ async fn compare_saves_its_runs_as_columns_of_the_session() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let out = compare("qwq-plus", "2", id[..4].to_string()).await;
     assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.starts_with("TARGET"),
+        "the table as usual: {}",
+        out.stdout
+    );
 
     // A comparison is a fresh prompt: no history went with it.
     for r in chats(&sim).iter().skip(1) {
@@ -484,14 +489,28 @@ async fn compare_saves_its_runs_as_columns_of_the_session() {
         md.stdout
     );
 
-    // A new session from a comparison is named after its prompt.
-    let out = compare("qwen-plus", "1", "new".into()).await;
+    // A new session from a comparison is named after its prompt; --json names it.
+    let args = [
+        "compare",
+        "--base-url",
+        &base,
+        "--api-key-env",
+        KEY_VAR,
+        "--target",
+        "qwen-plus",
+        "--session",
+        "new",
+        "--json",
+        "Is it Rayleigh scattering?",
+    ];
+    let out = thinkbench(&home, &args).await;
     assert_eq!(out.code, 0, "{}", out.stderr);
     let new_id = out
         .stderr
         .lines()
         .find_map(|l| l.strip_prefix("session: "))
         .expect("the new session's id");
+    assert_eq!(out.json()[0]["session"], new_id);
     let file = export_json(&home, new_id).await;
     assert_eq!(file["meta"]["title"], "Is it Rayleigh scattering?");
     assert_eq!(file["columns"][0]["base"], 0);
@@ -736,4 +755,53 @@ async fn a_database_that_cannot_be_opened_is_a_failure_not_a_usage_error() {
     let out = thinkbench_with(&home, &["ask", "--demo", "--session", "abc", "Hi?"], &env).await;
     assert_eq!(out.code, 1, "a session that cannot be read: {}", out.stderr);
     assert!(out.stdout.is_empty(), "nothing was asked: {}", out.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streaming_answer_is_saved_as_it_streams_and_a_cancelled_one_is_kept() {
+    let sim = sim(|c| {
+        c.rate = Some(40.0);
+        c.reasoning_tokens = Some(400);
+    })
+    .await;
+    let home = Home::new();
+    let base = sim.openai_base_url();
+    let mut args = ask_args(&base, "openai", MODEL);
+    args.extend(["--session", "new", "Think long about owls."]);
+    let child = command(&home, &args, &[]).spawn().expect("thinkbench runs");
+    // Wait until some reasoning is on disk, read by another process while it streams.
+    let mut seen = String::new();
+    for _ in 0..200 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let Some(id) = list(&home)
+            .await
+            .first()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+        else {
+            continue;
+        };
+        let file = export_json(&home, &id).await;
+        let v = &file["conversation"]["turns"][0]["variants"][0];
+        if v["reasoning"].as_str().is_some_and(|r| r.len() > 20) {
+            // Still running: a reader sees it as cut off (the database is not changed).
+            assert_eq!(v["status"]["state"], "interrupted", "{v}");
+            seen = id;
+            break;
+        }
+    }
+    assert!(!seen.is_empty(), "reasoning was saved while it streamed");
+    let pid = child.id().expect("running") as i32;
+    // SAFETY: sends SIGINT to the child we started.
+    unsafe { libc::kill(pid, libc::SIGINT) };
+    let out = tokio::time::timeout(std::time::Duration::from_secs(60), child.wait_with_output())
+        .await
+        .expect("it ends")
+        .expect("it ran");
+    let out = Output::from(out);
+    assert_eq!(out.code, 130, "{}", out.stderr);
+    let file = export_json(&home, &seen).await;
+    let v = &file["conversation"]["turns"][0]["variants"][0];
+    assert_eq!(v["status"]["state"], "cancelled", "{v}");
+    assert!(v["reasoning"].as_str().unwrap().len() > 20, "{v}");
+    assert!(v["timings"]["total"].is_u64(), "{v}");
 }

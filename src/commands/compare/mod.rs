@@ -47,7 +47,12 @@ async fn compare(args: CompareCmdArgs) -> Result<u8, ConfigError> {
         save::save(r, &setup, &results, &prompt);
     }
     let printed = if args.json {
-        let array = to_json(&setup, &results, args.repeat);
+        let mut array = to_json(&setup, &results, args.repeat);
+        if let (Some(r), Value::Array(objects)) = (&recording, &mut array) {
+            for o in objects.iter_mut().filter_map(Value::as_object_mut) {
+                o.insert("session".into(), json!(r.id));
+            }
+        }
         serde_json::to_string_pretty(&array).unwrap_or_default() + "\n"
     } else {
         let rows: Vec<table::Row> = setup
