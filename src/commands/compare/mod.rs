@@ -44,7 +44,7 @@ async fn compare(args: CompareCmdArgs) -> Result<u8, ConfigError> {
     let cancel = cancel_on_ctrl_c();
     let results = run::run_all(&setup, args.repeat, &cancel).await;
     if let Some(r) = &recording {
-        save::save(r, &setup, &results, &prompt);
+        save::save(r, &setup, &results, &prompt, args.request.system.as_deref());
     }
     let printed = if args.json {
         let mut array = to_json(&setup, &results, args.repeat);

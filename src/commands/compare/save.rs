@@ -10,17 +10,24 @@ use crate::commands::record::{Recording, request_record};
 use crate::session::store::title_from;
 
 /// Queue the columns, their turn and their runs, and wait until they are written (a warning
-/// says when they were not).
-pub fn save(recording: &Recording, setup: &Setup, results: &[Vec<Run>], prompt: &str) {
+/// says when they were not). `system` (of `--system`) becomes a new session's system prompt;
+/// an existing session keeps its own.
+pub fn save(
+    recording: &Recording,
+    setup: &Setup,
+    results: &[Vec<Run>],
+    prompt: &str,
+    system: Option<&str>,
+) {
     if recording.is_new
         && let (Some(job), Some(conn)) = (setup.jobs.first(), setup.conns.first())
     {
-        // A new session is named after the prompt and the first target.
+        // A new session is named after the prompt, and talked to the first target.
         recording.meta(
             Some(title_from(prompt)),
             &job.target.model,
             &conn.spec.name,
-            None,
+            system,
         );
     }
     let base = recording.conversation.turns.len();
