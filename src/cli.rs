@@ -63,6 +63,8 @@ pub enum Command {
     Compare(CompareCmdArgs),
     /// Run the built-in Model Studio simulator as an HTTP server on 127.0.0.1.
     Sim(SimArgs),
+    /// Saved sessions: list, search, export, import, rename, delete.
+    Sessions(SessionsArgs),
     /// Render the README screenshots from the real render code (SVG, and PNG with --png).
     #[command(hide = true)]
     Screenshots(ScreenshotArgs),
@@ -133,6 +135,10 @@ pub struct AskArgs {
     /// Print one JSON object at the end instead of streaming text.
     #[arg(long)]
     pub json: bool,
+    /// Continue saved session ID (a unique prefix will do): its conversation goes on the wire
+    /// before the prompt, and the new turn is saved to it. `new` starts a session.
+    #[arg(long, value_name = "ID|new")]
+    pub session: Option<String>,
     #[command(flatten)]
     pub request: RequestArgs,
 }
@@ -179,8 +185,74 @@ pub struct CompareCmdArgs {
     /// Print a JSON array (one object per target and run) instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// Save the prompt and the runs as compare columns of session ID (a unique prefix will
+    /// do), or of a `new` one. The prompt is still sent without the session's history.
+    #[arg(long, value_name = "ID|new")]
+    pub session: Option<String>,
     #[command(flatten)]
     pub request: RequestArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionsArgs {
+    #[command(subcommand)]
+    pub command: SessionsCommand,
+}
+
+/// What `thinkbench sessions` does. An ID may be given as a unique prefix of one.
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// The saved sessions, the most recently updated first.
+    List {
+        /// Print a JSON array instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search prompts, answers and reasoning (words, "a phrase", word*).
+    Search {
+        /// What to look for; several words must all match.
+        #[arg(value_name = "QUERY", required = true)]
+        query: Vec<String>,
+        /// Print a JSON array instead of text (turn and column count from 1).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a session as Markdown (to read) or JSON (to import again).
+    Export {
+        #[arg(value_name = "ID")]
+        id: String,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
+        format: ExportFormat,
+        /// Write to FILE (made readable by you only) instead of standard output.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Store a session exported as JSON (`-` reads standard input); prints its new id.
+    Import {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Delete a session.
+    Delete {
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+    /// Give a session a title (kept from then on).
+    Rename {
+        #[arg(value_name = "ID")]
+        id: String,
+        #[arg(value_name = "TITLE")]
+        title: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// Markdown.
+    #[value(alias = "markdown")]
+    Md,
+    /// JSON, complete enough for `sessions import`.
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -29,6 +29,7 @@ fn main() -> ExitCode {
             Some(Command::Ask(args)) => commands::ask::run(args).await,
             Some(Command::Compare(args)) => commands::compare::run(args).await,
             Some(Command::Sim(args)) => commands::sim::run(args).await,
+            Some(Command::Sessions(args)) => commands::sessions::run(args),
             Some(Command::Screenshots(args)) => commands::screenshots::run(args).await,
             None => {
                 thinkbench::tui::run::run(cli.connect, cli.theme, cli.compare, cli.resume).await

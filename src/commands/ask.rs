@@ -1,9 +1,12 @@
-//! `thinkbench ask`: one question, reasoning streamed to stderr, the answer to stdout.
+//! `thinkbench ask`: one question, reasoning streamed to stderr, the answer to stdout. With
+//! `--session` the question continues a saved session (its conversation goes on the wire
+//! first) and the new turn is saved to it, finished or not.
 
 use std::io::{IsTerminal, Write};
 
 use tokio_util::sync::CancellationToken;
 
+use super::record::{self, Recording};
 use super::report::{exit_code, json_result, note, note_retry, or_usage};
 use super::{cancel_on_ctrl_c, read_prompt};
 use crate::cli::AskArgs;
@@ -12,9 +15,10 @@ use crate::connect::Connection;
 use crate::exit;
 use crate::provider::client::{Failure, RunEnd, RunEvent, RunOutcome};
 use crate::provider::plan::ThinkingSettings;
-use crate::provider::request::Message;
 use crate::provider::route::{Ask, Planned};
 use crate::provider::{StreamEvent, Transcript};
+use crate::session::store::now_ms;
+use crate::session::{MessageSettings, Variant};
 use crate::text::inert;
 
 pub async fn run(args: AskArgs) -> u8 {
@@ -24,6 +28,13 @@ pub async fn run(args: AskArgs) -> u8 {
 async fn ask(args: AskArgs) -> Result<u8, ConfigError> {
     let config = Config::load(args.connect.config.as_deref())?;
     let prompt = read_prompt(args.request.prompt.as_deref())?;
+    let mut recording = match args.session.as_deref().map(Recording::open).transpose() {
+        Ok(r) => r,
+        Err(e) => {
+            note(&e);
+            return Ok(record::exit_code(&e));
+        }
+    };
     let conn = Connection::open(&args.connect, &config).await?;
     if let Some(n) = &conn.notice {
         note(n);
@@ -38,36 +49,87 @@ async fn ask(args: AskArgs) -> Result<u8, ConfigError> {
         preserve: args.preserve_thinking,
     };
     let model = conn.model.clone();
-    let mut messages = Vec::new();
+    // The session's conversation (none without --session), its system prompt unless
+    // --system replaces it, and the new prompt as its next turn.
+    let mut conversation = recording
+        .as_ref()
+        .map(|r| r.conversation.clone())
+        .unwrap_or_default();
     if let Some(s) = &args.request.system {
-        messages.push(Message::system(s.clone()));
+        conversation.system = Some(s.clone());
     }
-    messages.push(Message::user(prompt));
+    let t = conversation.push_turn(prompt);
+    let messages = conversation.history_for(t);
     let ask = Ask {
         model: &model,
         settings: &settings,
         max_tokens: args.request.max_tokens,
         temperature: args.request.temperature,
     };
-    let Planned { chat, prepared, .. } = conn
+    let Planned {
+        chat,
+        prepared,
+        resolved,
+    } = conn
         .route
         .plan(ask, messages)
         .map_err(|e| ConfigError::new(e.to_string()))?;
 
+    let mut variant = Variant::new(
+        conversation.next_id(),
+        MessageSettings {
+            provider: conn.spec.name.clone(),
+            model: model.clone(),
+            thinking: settings.clone(),
+            resolved,
+            max_tokens: chat.max_tokens,
+        },
+        now_ms(),
+    );
+    variant.preserved_tokens = resolved.preserve.then(|| {
+        chat.messages
+            .iter()
+            .filter_map(|m| m.reasoning.as_deref())
+            .map(crate::session::tokens::estimate)
+            .sum()
+    });
+    variant.request = Some(record::request_record(&prepared, conn.key.is_some()));
+    let turn = &conversation.turns[t];
+    if let Some(r) = &recording {
+        if r.is_new {
+            let _ = writeln!(std::io::stderr(), "session: {}", r.id);
+        }
+        r.meta(
+            None,
+            &model,
+            &conn.spec.name,
+            conversation.system.as_deref(),
+        );
+        r.turn(None, t, turn.id, &turn.prompt, turn.variants.len());
+        r.variant(None, turn.id, &variant);
+    }
+
     let cancel = cancel_on_ctrl_c();
 
     let mut out = Printer::new(args.json, cancel.clone());
-    let mut transcript = Transcript::default();
     let outcome = conn
         .client
         .run(&prepared, conn.key.as_ref(), &cancel, &mut |ev| {
-            if let RunEvent::Stream(e) = &ev {
-                transcript.apply(e);
+            follow(&mut variant, &ev);
+            if let Some(r) = &mut recording {
+                r.snapshot(None, turn.id, &variant);
             }
             out.event(&ev);
         })
         .await;
     out.end();
+    variant.retries = outcome.attempts.saturating_sub(1);
+    let price = conn.route.model_info(&model).and_then(|m| m.price);
+    variant.finish(&outcome, price, &conn.spec.unauthorized_hint());
+    if let Some(r) = &recording {
+        r.variant(None, turn.id, &variant);
+        r.finish("this turn");
+    }
     if out.closed {
         // Whoever read our output stopped (`| head`): nothing more to say.
         return Ok(exit::OK);
@@ -75,16 +137,41 @@ async fn ask(args: AskArgs) -> Result<u8, ConfigError> {
 
     let code = exit_code(&outcome.end);
     if args.json {
-        let v = json_result(&conn, &model, &chat, &transcript, &outcome);
+        let mut v = json_result(&conn, &model, &chat, &variant.reply, &outcome);
+        if let (Some(r), Some(object)) = (&recording, v.as_object_mut()) {
+            object.insert("session".into(), r.id.clone().into());
+        }
         let _ = writeln!(
             std::io::stdout(),
             "{}",
             serde_json::to_string_pretty(&v).unwrap_or_default()
         );
     } else {
-        report(&conn, &transcript, &outcome);
+        report(&conn, &variant.reply, &outcome);
     }
     Ok(code)
+}
+
+/// Fold a run's progress into its variant, as the workbench does for a message.
+fn follow(v: &mut Variant, ev: &RunEvent) {
+    match ev {
+        RunEvent::Attempt(n) => v.retries = n.saturating_sub(1),
+        RunEvent::Stream(e) => {
+            let now = now_ms();
+            match e {
+                StreamEvent::Reasoning(_) => {
+                    v.first_token_at_ms.get_or_insert(now);
+                }
+                StreamEvent::Answer(_) | StreamEvent::ToolCall(_) => {
+                    v.first_token_at_ms.get_or_insert(now);
+                    v.first_answer_at_ms.get_or_insert(now);
+                }
+                _ => {}
+            }
+            v.apply(e);
+        }
+        _ => {}
+    }
 }
 
 /// Streams text to the terminal: reasoning dimmed on stderr, the answer on stdout.

@@ -2,8 +2,10 @@
 
 pub mod ask;
 pub mod compare;
+pub mod record;
 pub mod report;
 pub mod screenshots;
+pub mod sessions;
 pub mod sim;
 
 use std::io::{IsTerminal, Read};

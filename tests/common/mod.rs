@@ -97,6 +97,7 @@ pub fn command(home: &Home, args: &[&str], env: &[(&str, &str)]) -> tokio::proce
         .env_remove("DASHSCOPE_API_KEY")
         .env_remove("DASHSCOPE_WORKSPACE_ID")
         .env_remove("THINKBENCH_SIM_RATE")
+        .env_remove("THINKBENCH_DB")
         .env("NO_COLOR", "1")
         .env(KEY_VAR, KEY)
         .env("XDG_CONFIG_HOME", home.dir.path().join("config"))

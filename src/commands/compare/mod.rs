@@ -1,10 +1,11 @@
 //! `thinkbench compare`: one prompt to several targets at once (models, thinking settings,
 //! providers), and a table — or JSON — of what came back from each. `setup` turns the command
 //! line into checked, planned jobs; `run` runs them concurrently; `cells` says what each cell of a
-//! result shows and `table` lays them out.
+//! result shows and `table` lays them out; `save` keeps it in a session (`--session`).
 
 mod cells;
 mod run;
+mod save;
 mod setup;
 mod table;
 
@@ -12,7 +13,8 @@ use std::io::Write;
 
 use serde_json::{Value, json};
 
-use super::report::{exit_code, json_result, or_usage};
+use super::record::{self, Recording};
+use super::report::{exit_code, json_result, note, or_usage};
 use super::{cancel_on_ctrl_c, read_prompt};
 use crate::cli::CompareCmdArgs;
 use crate::config::{Config, ConfigError};
@@ -28,11 +30,29 @@ pub async fn run(args: CompareCmdArgs) -> u8 {
 async fn compare(args: CompareCmdArgs) -> Result<u8, ConfigError> {
     let config = Config::load(args.connect.config.as_deref())?;
     let prompt = read_prompt(args.request.prompt.as_deref())?;
-    let setup = setup::prepare(&args, &config, prompt).await?;
+    let recording = match args.session.as_deref().map(Recording::open).transpose() {
+        Ok(r) => r,
+        Err(e) => {
+            note(&e);
+            return Ok(record::exit_code(&e));
+        }
+    };
+    let setup = setup::prepare(&args, &config, prompt.clone()).await?;
+    if let Some(r) = recording.as_ref().filter(|r| r.is_new) {
+        let _ = writeln!(std::io::stderr(), "session: {}", r.id);
+    }
     let cancel = cancel_on_ctrl_c();
     let results = run::run_all(&setup, args.repeat, &cancel).await;
+    if let Some(r) = &recording {
+        save::save(r, &setup, &results, &prompt, args.request.system.as_deref());
+    }
     let printed = if args.json {
-        let array = to_json(&setup, &results, args.repeat);
+        let mut array = to_json(&setup, &results, args.repeat);
+        if let (Some(r), Value::Array(objects)) = (&recording, &mut array) {
+            for o in objects.iter_mut().filter_map(Value::as_object_mut) {
+                o.insert("session".into(), json!(r.id));
+            }
+        }
         serde_json::to_string_pretty(&array).unwrap_or_default() + "\n"
     } else {
         let rows: Vec<table::Row> = setup

@@ -416,6 +416,12 @@ pub fn utc(ms: u64) -> String {
     format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02} UTC")
 }
 
+/// `2026-12-02T18:25:00Z` (ISO 8601, UTC) for Unix milliseconds.
+pub fn iso_utc(ms: u64) -> String {
+    let (y, mo, d, h, mi, s) = civil(ms);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+}
+
 /// Year, month, day, hour, minute, second (UTC) of Unix milliseconds.
 fn civil(ms: u64) -> (i64, u32, u32, u32, u32, u32) {
     let secs = (ms / 1000) as i64;
@@ -447,6 +453,7 @@ mod tests {
         // 2024-02-29 12:34:56 UTC
         assert_eq!(utc(1_709_210_096_000), "2024-02-29 12:34 UTC");
         assert_eq!(civil(1_709_210_096_000).5, 56);
+        assert_eq!(iso_utc(1_709_210_096_789), "2024-02-29T12:34:56Z");
     }
 
     #[test]
