@@ -52,6 +52,12 @@ async fn sessions(home: &Home, args: &[&str]) -> Output {
     thinkbench(home, &all).await
 }
 
+/// `sessions export ID --format FORMAT -o FILE`.
+async fn export_to(home: &Home, id: &str, format: &str, file: &Path) -> Output {
+    let file = file.to_str().unwrap();
+    sessions(home, &["export", id, "--format", format, "-o", file]).await
+}
+
 async fn list(home: &Home) -> Vec<Value> {
     let out = sessions(home, &["list", "--json"]).await;
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -341,18 +347,7 @@ async fn export_to_markdown_and_json_and_import_again() {
     let file = home.dir.path().join("exported.json");
     std::fs::write(&file, "old").unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let out = sessions(
-        &home,
-        &[
-            "export",
-            &id[..5],
-            "--format",
-            "json",
-            "-o",
-            file.to_str().unwrap(),
-        ],
-    )
-    .await;
+    let out = export_to(&home, &id[..5], "json", &file).await;
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.is_empty(), "{}", out.stdout);
     assert!(
@@ -571,18 +566,7 @@ async fn an_ambiguous_prefix_is_a_usage_error() {
     let home = Home::new();
     let (id, _) = ask_new(&home, &sim, &[], "Why is the sky blue?").await;
     let file = home.dir.path().join("s.json");
-    let out = sessions(
-        &home,
-        &[
-            "export",
-            &id,
-            "--format",
-            "json",
-            "-o",
-            file.to_str().unwrap(),
-        ],
-    )
-    .await;
+    let out = export_to(&home, &id, "json", &file).await;
     assert_eq!(out.code, 0, "{}", out.stderr);
     // 17 sessions with random hex ids: two of them start with the same digit.
     for _ in 0..16 {
@@ -677,18 +661,7 @@ async fn the_key_is_never_written_and_the_database_is_user_only() {
     let dir = home.dir.path();
     for (format, name) in [("json", "s.json"), ("md", "s.md")] {
         let path = dir.join(name);
-        let out = sessions(
-            &home,
-            &[
-                "export",
-                &id,
-                "--format",
-                format,
-                "-o",
-                path.to_str().unwrap(),
-            ],
-        )
-        .await;
+        let out = export_to(&home, &id, format, &path).await;
         assert_eq!(out.code, 0, "{}", out.stderr);
         assert_eq!(mode(&path), 0o600, "{name}");
     }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::pty::{Pty, squash};
 use thinkbench::session::Status;
-use thinkbench::session::store::{MAX_PAGES_TEST_ENV, Store};
+use thinkbench::session::store::{MAX_PAGES_TEST_ENV, READ_ONLY_TEST_ENV, Store};
 use thinkbench::sim::{SimConfig, Simulator, script};
 
 const COLS: u16 = 170;
@@ -100,6 +100,17 @@ fn no_secrets_in(dir: &Path) {
             assert!(!contains(&bytes, h.as_bytes()), "{h} is in {f:?}");
         }
     }
+}
+
+/// Send a second message and wait for its answer to finish.
+fn second_message(pty: &mut Pty, s: &Sim, prompt: &str) {
+    pty.send(format!("{prompt}\r").as_bytes());
+    pty.screen
+        .wait_for("the second request", LONG, |_| s.sim.requests().len() == 2);
+    pty.screen.wait_for("the second answer", LONG, |sc| {
+        let t = sc.text();
+        t.contains("#2") && !t.contains("streaming")
+    });
 }
 
 fn kill9(pty: &mut Pty) {
@@ -208,6 +219,9 @@ fn two_windows_write_one_database_at_once() {
     for round in 0..3 {
         a.send(format!("window one, question {round}\r").as_bytes());
         b.send(format!("window two, question {round}\r").as_bytes());
+        a.screen.wait_for("both requests", LONG, |_| {
+            s.sim.requests().len() == 2 * (round + 1)
+        });
         for p in [&a, &b] {
             p.screen.wait_for("both answers", LONG, |sc| {
                 let t = sc.text();
@@ -258,13 +272,7 @@ fn a_full_disk_warns_keeps_working_and_the_next_start_stores_what_was_kept() {
         !sc.text().contains("streaming")
     });
     // The app goes on working.
-    pty.send(b"And the sun?\r");
-    pty.screen
-        .wait_for("the second request", LONG, |_| s.sim.requests().len() == 2);
-    pty.screen.wait_for("the second answer", LONG, |sc| {
-        let t = sc.text();
-        t.contains("#2") && !t.contains("streaming")
-    });
+    second_message(&mut pty, &s, "And the sun?");
     pty.send(b"\x11");
     pty.wait_exit(LONG);
     let raw = String::from_utf8_lossy(&pty.screen.raw.lock().unwrap()).into_owned();
@@ -349,4 +357,26 @@ fn no_place_for_a_database_runs_in_memory_and_a_damaged_one_is_moved_aside() {
     assert_eq!(aside.len(), 1);
     assert_eq!(std::fs::read(&aside[0]).unwrap(), garbage);
     assert!(Store::open(&db).unwrap().list().unwrap().is_empty());
+}
+
+#[test]
+fn a_read_only_database_warns_and_the_app_keeps_working() {
+    let s = sim(400.0, 100);
+    let dir = tempfile::tempdir().unwrap();
+    let mut pty = start(dir.path(), &s.args(), &[], &[(READ_ONLY_TEST_ENV, "1")]);
+    pty.send(b"First question\r");
+    pty.screen.wait_for("the warning", LONG, |sc| {
+        let t = sc.text();
+        t.contains("not being saved") && t.contains("read-only")
+    });
+    pty.screen.wait_for("the answer", LONG, |sc| {
+        let t = sc.text();
+        t.contains("reasoning tok") && !t.contains("streaming")
+    });
+    second_message(&mut pty, &s, "Second question");
+    pty.send(b"\x11");
+    pty.wait_exit(LONG);
+    let raw = squash(&String::from_utf8_lossy(&pty.screen.raw.lock().unwrap()));
+    assert!(raw.contains("could not be saved"), "{raw}");
+    assert_eq!(files(&dir.path().join("state/thinkbench/unsaved")).len(), 1);
 }

@@ -156,20 +156,7 @@ async fn ask(args: AskArgs) -> Result<u8, ConfigError> {
 fn follow(v: &mut Variant, ev: &RunEvent) {
     match ev {
         RunEvent::Attempt(n) => v.retries = n.saturating_sub(1),
-        RunEvent::Stream(e) => {
-            let now = now_ms();
-            match e {
-                StreamEvent::Reasoning(_) => {
-                    v.first_token_at_ms.get_or_insert(now);
-                }
-                StreamEvent::Answer(_) | StreamEvent::ToolCall(_) => {
-                    v.first_token_at_ms.get_or_insert(now);
-                    v.first_answer_at_ms.get_or_insert(now);
-                }
-                _ => {}
-            }
-            v.apply(e);
-        }
+        RunEvent::Stream(e) => v.apply_at(e, now_ms()),
         _ => {}
     }
 }

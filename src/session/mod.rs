@@ -126,6 +126,22 @@ impl Variant {
         self.reply.apply(event);
     }
 
+    /// [`Variant::apply`], noting when the first text (and the first answer text) arrived,
+    /// at `now_ms`.
+    pub fn apply_at(&mut self, event: &StreamEvent, now_ms: u64) {
+        match event {
+            StreamEvent::Reasoning(_) => {
+                self.first_token_at_ms.get_or_insert(now_ms);
+            }
+            StreamEvent::Answer(_) | StreamEvent::ToolCall(_) => {
+                self.first_token_at_ms.get_or_insert(now_ms);
+                self.first_answer_at_ms.get_or_insert(now_ms);
+            }
+            _ => {}
+        }
+        self.apply(event);
+    }
+
     /// Reasoning tokens: the server's figure when it gave one, else an estimate from the text.
     pub fn reasoning_tokens(&self) -> (u64, bool) {
         let usage = self.reply.usage.as_ref();

@@ -156,9 +156,12 @@ pub async fn run(
         let store = tokio::task::spawn_blocking(Store::open_default)
             .await
             .unwrap_or(Err(StoreError::Closed));
-        if let Err(e) = storage::attach(&mut wb, store, how) {
-            eprintln!("thinkbench: {e}");
-            return exit::USAGE;
+        match storage::attach(&mut wb.state, &mut wb.effects, store, how) {
+            Ok(persist) => wb.persist = persist,
+            Err(e) => {
+                eprintln!("thinkbench: {e}");
+                return exit::USAGE;
+            }
         }
     }
     if compare.compare.is_some() || compare.sweep.is_some() {
@@ -188,7 +191,7 @@ pub async fn run(
     });
     let result = event_loop(&mut guard.terminal, EventStream::new(), &mut wb, crash).await;
     drop(guard);
-    storage::finish(&mut wb);
+    storage::finish(&wb.state, &mut wb.persist);
     // A key command still running for a provider switch ends with the app.
     crate::config::key::stop_all();
     match result {

@@ -8,8 +8,8 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::run::Workbench;
 use crate::app::Action;
+use crate::app::effects::Effects;
 use crate::app::persist::Persister;
 use crate::app::state::library::SessionRef;
 use crate::app::state::{Level, Notice, State};
@@ -32,14 +32,14 @@ pub enum Resume {
 /// How long the exit waits for the last writes.
 const LAST_FLUSH: Duration = Duration::from_secs(5);
 
-fn say(wb: &mut Workbench, level: Level, text: String) {
-    let now = wb.state.now_ms;
+fn say(state: &mut State, level: Level, text: String) {
+    let now = state.now_ms;
     // A notice already there (a provider warning) is kept, after ours.
-    let text = match wb.state.notice.take() {
+    let text = match state.notice.take() {
         Some(n) => format!("{text} · {}", n.text),
         None => text,
     };
-    wb.state.notice = Some(Notice {
+    state.notice = Some(Notice {
         text,
         level,
         until_ms: now + 12_000,
@@ -47,43 +47,49 @@ fn say(wb: &mut Workbench, level: Level, text: String) {
 }
 
 /// Store this session in `store` (or run in memory, saying why, when it could not be
-/// opened), resuming as `resume` says. `Err` is for the user and ends the program before the
-/// terminal is touched: the session asked for does not exist, or cannot be read.
+/// opened), resuming as `resume` says; returns the persister to feed. `Err` is for the user
+/// and ends the program before the terminal is touched: the session asked for does not
+/// exist, or cannot be read.
 pub fn attach(
-    wb: &mut Workbench,
+    state: &mut State,
+    effects: &mut Effects,
     store: Result<Store, StoreError>,
     resume_as: Resume,
-) -> Result<(), String> {
+) -> Result<Persister, String> {
     let store = match store {
         Ok(s) => Arc::new(s),
         Err(e) if resume_as == Resume::New => {
             let text = e.to_string();
-            wb.state.store_trouble = Some(text.clone());
+            state.store_trouble = Some(text.clone());
             say(
-                wb,
+                state,
                 Level::Warn,
                 format!("sessions are not saved: {text} (this one stays in memory)"),
             );
-            return Ok(());
+            return Ok(Persister::new(None));
         }
         Err(e) => return Err(format!("cannot open the stored sessions: {e}")),
     };
     if let Some(text) = store_rescued(&store) {
-        say(wb, Level::Warn, text);
+        say(state, Level::Warn, text);
     }
     if let Some(aside) = store.moved_aside() {
         let text = format!(
             "the session database was damaged: it was moved to {} and a new one started",
             aside.display()
         );
-        say(wb, Level::Warn, text);
+        say(state, Level::Warn, text);
     }
     let saved = match &resume_as {
         Resume::New => None,
         Resume::Last => match store.latest() {
             Ok(Some(s)) => Some(s),
             Ok(None) => {
-                say(wb, Level::Info, "no stored session yet: a new one".into());
+                say(
+                    state,
+                    Level::Info,
+                    "no stored session yet: a new one".into(),
+                );
                 None
             }
             Err(e) => return Err(format!("cannot read the last session: {e}")),
@@ -95,40 +101,39 @@ pub fn attach(
     };
     match saved {
         Some(saved) => {
-            let (text, out) = resume(&mut wb.state, saved);
-            say(wb, Level::Info, text);
+            let (text, out) = resume(state, saved);
+            say(state, Level::Info, text);
             for e in out.effects {
-                wb.effects.apply(e);
+                effects.apply(e);
             }
         }
         None => {
-            wb.state.session = Some(SessionRef {
+            state.session = Some(SessionRef {
                 id: new_id(),
                 ..SessionRef::default()
             });
         }
     }
     let writer = store.writer();
-    let bus = wb.effects.bus();
+    let bus = effects.bus();
     writer.on_error(move |e| {
         let _ = bus.send(Action::StoreTrouble(e.map(|e| e.to_string())));
     });
-    wb.persist = Persister::new(Some(writer));
-    wb.effects.use_store(store);
-    Ok(())
+    effects.use_store(store);
+    Ok(Persister::new(Some(writer)))
 }
 
 /// At exit: wait (a little) for the last writes, and say how to come back to the session.
 /// Runs after the terminal is given back.
-pub fn finish(wb: &mut Workbench) {
-    wb.persist.sync(&wb.state, std::time::Instant::now());
-    let Some(writer) = wb.persist.writer() else {
+pub fn finish(state: &State, persist: &mut Persister) {
+    persist.sync(state, std::time::Instant::now());
+    let Some(writer) = persist.writer() else {
         return;
     };
     match writer.flush().wait_timeout(LAST_FLUSH) {
         Some(Ok(())) => {
-            if let Some(s) = &wb.state.session
-                && !wb.state.conversation.turns.is_empty()
+            if let Some(s) = &state.session
+                && !state.conversation.turns.is_empty()
             {
                 eprintln!(
                     "thinkbench: session {} saved; `thinkbench --session {}` (or --continue) resumes it",
@@ -138,11 +143,11 @@ pub fn finish(wb: &mut Workbench) {
         }
         Some(Err(e)) => {
             eprintln!("thinkbench: the session could not be saved: {e}");
-            rescue(&wb.state);
+            rescue(state);
         }
         None => {
             eprintln!("thinkbench: the session database is slow to answer");
-            rescue(&wb.state);
+            rescue(state);
         }
     }
 }
@@ -214,7 +219,7 @@ fn snapshot(state: &State) -> SavedSession {
         }
     }
     let first = conversation.turns.first().map_or("", |t| t.prompt.as_str());
-    let now = crate::tui::run::now_ms();
+    let now = crate::session::store::now_ms();
     let last = conversation.turns.iter().rev().find_map(|t| t.active());
     SavedSession {
         meta: SessionSummary {

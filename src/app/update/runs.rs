@@ -5,7 +5,6 @@ use super::notice;
 use crate::app::action::{Effect, Outcome};
 use crate::app::keymap::Command;
 use crate::app::state::{Level, ProviderInfo, State};
-use crate::provider::StreamEvent;
 use crate::provider::client::{RunEvent, RunOutcome};
 use crate::provider::plan::{Switch, ThinkingSettings};
 use crate::provider::route::Ask;
@@ -290,17 +289,7 @@ pub fn event(state: &mut State, variant: u64, event: RunEvent) {
             attempt + 1
         )),
         RunEvent::Stream(e) => {
-            match &e {
-                StreamEvent::Reasoning(_) => {
-                    v.first_token_at_ms.get_or_insert(now);
-                }
-                StreamEvent::Answer(_) | StreamEvent::ToolCall(_) => {
-                    v.first_token_at_ms.get_or_insert(now);
-                    v.first_answer_at_ms.get_or_insert(now);
-                }
-                _ => {}
-            }
-            v.apply(&e);
+            v.apply_at(&e, now);
             None
         }
     };

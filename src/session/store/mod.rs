@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ColumnRecord, Conversation, Variant};
 
-pub use open::{DB_ENV, MAX_PAGES_TEST_ENV, default_path};
+pub use open::{DB_ENV, MAX_PAGES_TEST_ENV, READ_ONLY_TEST_ENV, default_path};
 pub use search::{Hit, Which};
 pub use writer::{Flush, Writer};
 

@@ -17,6 +17,10 @@ pub const DB_ENV: &str = "THINKBENCH_DB";
 /// a full disk (SQLite's `max_page_count`).
 pub const MAX_PAGES_TEST_ENV: &str = "THINKBENCH_TEST_DB_MAX_PAGES";
 
+/// For tests only: refuse every write after the schema is in place, as a read-only file
+/// does (SQLite's `query_only`; a real read-only file cannot be made for a test run as root).
+pub const READ_ONLY_TEST_ENV: &str = "THINKBENCH_TEST_DB_READ_ONLY";
+
 /// `$THINKBENCH_DB`, else `$XDG_DATA_HOME/thinkbench/sessions.db`.
 pub fn default_path() -> Option<PathBuf> {
     match std::env::var_os(DB_ENV) {
@@ -84,6 +88,16 @@ pub fn connect(path: &Path, busy: Duration) -> Result<Connection, StoreError> {
         let _: i64 = conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
             r.get(0)
         })?;
+    }
+    Ok(conn)
+}
+
+/// [`connect`] for the writer thread (which the test hook [`READ_ONLY_TEST_ENV`] makes
+/// refuse writes).
+pub fn connect_for_writing(path: &Path, busy: Duration) -> Result<Connection, StoreError> {
+    let conn = connect(path, busy)?;
+    if std::env::var_os(READ_ONLY_TEST_ENV).is_some_and(|v| !v.is_empty()) {
+        conn.pragma_update(None, "query_only", true)?;
     }
     Ok(conn)
 }

@@ -244,7 +244,9 @@ impl Worker {
         }
         let conn = match &mut self.conn {
             Some(c) => c,
-            None => self.conn.insert(open::connect(&self.path, self.busy)?),
+            None => self
+                .conn
+                .insert(open::connect_for_writing(&self.path, self.busy)?),
         };
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let now = now_ms() as i64;
