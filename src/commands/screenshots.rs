@@ -12,8 +12,10 @@ use crate::app::state::State;
 use crate::app::{Action, update};
 use crate::cli::ScreenshotArgs;
 use crate::exit;
+use crate::session::store::Store;
 use crate::tui::harness::{chars, demo_bench, drive, frame, idle_after, key, typed};
 use crate::tui::run::{Workbench, now_ms};
+use crate::tui::storage::{self, Resume};
 use crate::tui::svg::{SvgOptions, buffer_to_svg};
 use crate::tui::theme::Theme;
 
@@ -237,7 +239,54 @@ async fn write_all(args: &ScreenshotArgs) -> Result<Vec<PathBuf>, String> {
         args.png,
         &mut files,
     )?;
+    sessions_scene(args, &mut files).await?;
     Ok(files)
+}
+
+/// 6. The session list searching three stored sessions (in a scratch database).
+async fn sessions_scene(args: &ScreenshotArgs, files: &mut Vec<PathBuf>) -> Result<(), String> {
+    let io = |e: io::Error| e.to_string();
+    let dir = std::env::temp_dir().join(format!("thinkbench-shots-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = Store::open(dir.join("sessions.db")).map_err(|e| e.to_string())?;
+    let (mut term, mut wb) = demo_bench("dark", Some(2000.0)).await?;
+    wb.persist = storage::attach(&mut wb.state, &mut wb.effects, Ok(store), Resume::New)?;
+    let prompts = [
+        &["Why is the sky blue?", "And why are sunsets red?"][..],
+        &["Explain Rust lifetimes with a small example."][..],
+        &["What makes the tides rise twice a day?"][..],
+    ];
+    for (i, session) in prompts.iter().enumerate() {
+        if i > 0 {
+            let events = vec![key(KeyCode::Char('n'), KeyModifiers::CONTROL)];
+            drive(&mut term, &mut wb, events, |s: &State| {
+                s.conversation.turns.is_empty()
+            })
+            .await
+            .map_err(io)?;
+        }
+        for (j, p) in session.iter().enumerate() {
+            drive(&mut term, &mut wb, typed(p), idle_after(j + 1))
+                .await
+                .map_err(io)?;
+        }
+    }
+    if let Some(w) = wb.persist.writer() {
+        w.flush().wait().map_err(|e| e.to_string())?;
+    }
+    let mut events = vec![key(KeyCode::Char('s'), KeyModifiers::CONTROL)];
+    events.extend(chars("sky"));
+    drive(&mut term, &mut wb, events, |s: &State| {
+        s.library
+            .as_ref()
+            .is_some_and(|l| l.query == "sky" && !l.loading())
+    })
+    .await
+    .map_err(io)?;
+    settle(&mut wb);
+    let buf = frame(&mut term, &mut wb);
+    let _ = std::fs::remove_dir_all(&dir);
+    write(&args.out, "sessions", &buf, &wb.view.theme, args.png, files)
 }
 
 /// Whether every compare column has an answer and none runs any more.
