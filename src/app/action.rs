@@ -103,7 +103,10 @@ pub enum Effect {
         id: String,
         title: String,
     },
-    DeleteSession(String),
+    DeleteSession {
+        id: String,
+        title: String,
+    },
     /// The app ends: stop background work that is not a run (runs get their own
     /// [`Effect::CancelRun`]).
     Quit,

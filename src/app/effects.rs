@@ -153,7 +153,7 @@ impl Effects {
             Effect::ListSessions(_)
             | Effect::OpenSession(_)
             | Effect::RenameSession { .. }
-            | Effect::DeleteSession(_) => self.sessions.apply(effect),
+            | Effect::DeleteSession { .. } => self.sessions.apply(effect),
             Effect::ClearComposer
             | Effect::ComposerNewline
             | Effect::ComposerInsert(_)

@@ -1,21 +1,18 @@
 //! The persister: after each turn of the event loop it looks at the state and sends what
 //! changed to the session store's writer thread, as [`Op`]s on a channel, so the loop never
 //! touches the disk. A finished answer is sent when it ends; a streaming one at most every
-//! [`STREAM_EVERY`], so a crash loses at most that much of a stream.
+//! [`SNAPSHOT_EVERY`], so a crash loses at most that much of a stream.
 //!
 //! It only reads the state: which session is open is [`State::session`]; opening another one
 //! starts it afresh, taking what was read back as already stored.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::app::state::State;
 use crate::app::state::compare::Compare;
-use crate::session::store::{Op, SessionMeta, TurnRecord, Writer};
+use crate::session::store::{Op, SNAPSHOT_EVERY, SessionMeta, TurnRecord, Writer};
 use crate::session::{Conversation, Status, Variant};
-
-/// How often a streaming answer is written.
-pub const STREAM_EVERY: Duration = Duration::from_millis(250);
 
 /// What was last sent of a variant.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -235,11 +232,11 @@ fn conversation(
             let due = match marks.variants.get(&key) {
                 None => true,
                 Some((m, _)) if *m == mark => false,
-                // A running answer at most every STREAM_EVERY; a change of state at once.
+                // A running answer at most every SNAPSHOT_EVERY; a change of state at once.
                 Some((m, at)) => {
                     m.status != mark.status
                         || !v.status.is_running()
-                        || now.duration_since(*at) >= STREAM_EVERY
+                        || now.duration_since(*at) >= SNAPSHOT_EVERY
                 }
             };
             if due {

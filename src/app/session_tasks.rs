@@ -63,8 +63,7 @@ impl SessionTasks {
                 .map(|()| format!("renamed to \"{title}\""));
                 let _ = tx.send(Action::SessionChanged(result));
             }
-            Effect::DeleteSession(id) => {
-                let title = store.load(&id).map(|s| s.meta.title).unwrap_or_default();
+            Effect::DeleteSession { id, title } => {
                 let result = change(&store, Op::Delete { session: id })
                     .map(|()| format!("deleted \"{title}\""));
                 let _ = tx.send(Action::SessionChanged(result));

@@ -4,16 +4,14 @@
 //! Saving never costs the user the answer: when the database cannot be written the run's
 //! output is printed all the same, and a warning says what was not saved.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::report::note;
 use crate::exit;
-use crate::session::store::{Op, SessionMeta, Store, StoreError, TurnRecord, new_id};
+use crate::session::store::{
+    Op, SNAPSHOT_EVERY, SessionMeta, Store, StoreError, TurnRecord, new_id,
+};
 use crate::session::{Conversation, RequestRecord, Variant};
-
-/// How often a streaming answer is written while it streams (so that a crash leaves what had
-/// arrived, marked cut off).
-const SNAPSHOT_EVERY: Duration = Duration::from_millis(250);
 
 /// The exit code for a store error: a session that is not there (or a file that is not a
 /// session) is a usage error; a database that cannot be read or written is a failure.

@@ -237,7 +237,13 @@ fn rename_and_delete_ask_first_and_the_session_in_use_is_not_deleted() {
     assert!(out.effects.is_empty());
     press(&mut s, "delete");
     let out = key(&mut s, KeyPress::plain(Key::Char('y')), "");
-    assert_eq!(out.effects, vec![Effect::DeleteSession("s2".into())]);
+    assert_eq!(
+        out.effects,
+        vec![Effect::DeleteSession {
+            id: "s2".into(),
+            title: "older".into()
+        }]
+    );
 
     // Rename: the title is offered for editing.
     press(&mut s, "ctrl+r");

@@ -71,7 +71,10 @@ pub fn key(state: &mut State, k: KeyPress, out: &mut Outcome) {
             if matches!(k.text(), Some('y' | 'Y'))
                 && let Some(row) = lib.selected_row()
             {
-                out.effects.push(Effect::DeleteSession(row.id.clone()));
+                out.effects.push(Effect::DeleteSession {
+                    id: row.id.clone(),
+                    title: row.title.clone(),
+                });
             }
         }
         Mode::Browse => match (k.key, k.text()) {
@@ -217,9 +220,8 @@ fn reset_view(state: &mut State) {
 /// A session read back to be opened.
 pub fn loaded(state: &mut State, result: Result<Box<SavedSession>, String>, out: &mut Outcome) {
     match result {
-        Ok(saved) if state.is_running() => {
-            // Sent while nothing ran; something started since. Not opened.
-            let _ = saved;
+        // Asked for while nothing ran; something started since. Not opened.
+        Ok(_) if state.is_running() => {
             notice(
                 state,
                 Level::Warn,

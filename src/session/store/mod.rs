@@ -258,6 +258,10 @@ pub enum Op {
     },
 }
 
+/// How often a streaming answer is written while it streams: a crash loses at most this much
+/// of a stream.
+pub const SNAPSHOT_EVERY: Duration = Duration::from_millis(250);
+
 /// How long a connection waits for another one's lock before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
