@@ -421,3 +421,49 @@ async fn each_column_sends_its_own_history_and_adopting_goes_on_with_its_target(
         "the other column's answer is a variant"
     );
 }
+
+/// The stats key shows what drawing costs: frames drawn and frame times measured by the loop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stats_key_shows_frames_and_frame_times() {
+    let (mut term, mut wb) = thinkbench::tui::harness::demo_bench("dark", Some(2000.0))
+        .await
+        .unwrap();
+    let mut events = vec![key(KeyCode::F(12), KeyModifiers::NONE)];
+    events.extend(thinkbench::tui::harness::typed("Why is the sky blue?"));
+    drive(
+        &mut term,
+        &mut wb,
+        events,
+        thinkbench::tui::harness::idle_after(1),
+    )
+    .await
+    .unwrap();
+    assert!(wb.state.show_stats);
+    let frames = wb.view.stats.frames;
+    assert!(frames >= 2, "the loop counted its frames: {frames}");
+    let p50 = wb.view.stats.percentile(50).expect("frame times");
+    assert!(p50 <= wb.view.stats.percentile(95).unwrap());
+    let text: String = frame(&mut term, &mut wb)
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(text.contains("frames"), "{text}");
+    assert!(text.contains("p95"));
+    assert!(text.contains("terminal bytes per model byte"));
+    // The key hides it again.
+    drive(
+        &mut term,
+        &mut wb,
+        vec![key(KeyCode::F(12), KeyModifiers::NONE)],
+        |s: &State| !s.show_stats,
+    )
+    .await
+    .unwrap();
+    let text: String = frame(&mut term, &mut wb)
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(!text.contains("p95"));
+}

@@ -77,6 +77,7 @@ commands! {
     AsAnswer = "as_answer": "compare: take the reasoning as the answer (when the answer arrived there)",
     Sessions = "sessions": "stored sessions: search, open, rename, delete",
     NewSession = "new_session": "start a new session (this one stays stored)",
+    Stats = "stats": "render stats: frames, frame time, terminal bytes per model byte",
 }
 
 /// Key → command, and command → keys (for help and hints).

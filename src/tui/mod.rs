@@ -8,6 +8,7 @@ pub mod highlight;
 pub mod markdown;
 pub mod panes;
 pub mod run;
+pub mod stats;
 pub mod storage;
 pub mod svg;
 pub mod terminal;

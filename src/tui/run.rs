@@ -248,12 +248,14 @@ fn draw<B: Surface>(terminal: &mut Terminal<B>, wb: &mut Workbench) -> io::Resul
 where
     B::Error: Send + Sync + 'static,
 {
+    let start = Instant::now();
     terminal.backend_mut().begin_frame()?;
     let mut measured = None;
     terminal
         .draw(|f| measured = Some(wb.view.render(f, &wb.state)))
         .map_err(io::Error::other)?;
     terminal.backend_mut().end_frame()?;
+    wb.view.stats.frame(start.elapsed());
     if let Some(vp) = measured
         && vp != wb.state.viewport
     {

@@ -16,6 +16,8 @@ use crossterm::{cursor, execute};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
+use super::stats::Counted;
+
 /// Set while the terminal is in TUI mode; restoring is idempotent.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static KEYBOARD_FLAGS: AtomicBool = AtomicBool::new(false);
@@ -62,7 +64,8 @@ fn install_panic_hook() {
     });
 }
 
-pub type Term = Terminal<CrosstermBackend<io::Stdout>>;
+/// The terminal, writing through a byte counter (for the render stats).
+pub type Term = Terminal<CrosstermBackend<Counted<io::Stdout>>>;
 
 /// The terminal in TUI mode. Dropping it restores the terminal.
 pub struct TerminalGuard {
@@ -98,7 +101,7 @@ impl TerminalGuard {
         {
             KEYBOARD_FLAGS.store(true, Ordering::SeqCst);
         }
-        match Terminal::new(CrosstermBackend::new(io::stdout())) {
+        match Terminal::new(CrosstermBackend::new(Counted(io::stdout()))) {
             Ok(terminal) => Ok(TerminalGuard { terminal }),
             Err(e) => {
                 restore();

@@ -14,7 +14,9 @@ use super::panes::conversation::{ConversationPane, ConversationView};
 use super::panes::gauge::{GaugePane, GaugeView};
 use super::panes::overlays::Overlays;
 use super::panes::reasoning::{ReasoningPane, ReasoningView};
+use super::panes::stats;
 use super::panes::status::StatusLine;
+use super::stats::RenderStats;
 use super::theme::Theme;
 use crate::app::keymap::Command;
 use crate::app::state::compare::Compare;
@@ -38,6 +40,8 @@ pub struct View {
     summary: (Vec<AnswerKey>, Option<Summary>),
     /// Frames drawn (for the benchmark).
     pub frames: u64,
+    /// What drawing costs, as the loop measures it (shown with the stats key).
+    pub stats: RenderStats,
 }
 
 impl View {
@@ -53,11 +57,20 @@ impl View {
             columns: (0, Vec::new()),
             summary: (Vec::new(), None),
             frames: 0,
+            stats: RenderStats::default(),
         }
     }
 
     /// Draw the whole screen from `state`. Returns what was measured, for `update`.
     pub fn render(&mut self, frame: &mut Frame, state: &State) -> Viewport {
+        let vp = self.render_screen(frame, state);
+        if state.show_stats {
+            stats::render(frame, &self.theme, &mut self.stats, state);
+        }
+        vp
+    }
+
+    fn render_screen(&mut self, frame: &mut Frame, state: &State) -> Viewport {
         self.frames += 1;
         let full = frame.area();
         let ctx = Ctx {

@@ -267,6 +267,8 @@ pub struct State {
     pub library: Option<Library>,
     /// Storing sessions failed and the user was told (told once until it works again).
     pub store_trouble: Option<String>,
+    /// The render stats are shown.
+    pub show_stats: bool,
 }
 
 impl State {
@@ -298,6 +300,7 @@ impl State {
             session: None,
             library: None,
             store_trouble: None,
+            show_stats: false,
         }
     }
 

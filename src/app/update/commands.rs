@@ -101,6 +101,7 @@ pub fn run(state: &mut State, cmd: Command, composer: &str, out: &mut Outcome) {
         Command::Compare => compare::toggle(state),
         Command::Sessions => sessions::open_list(state, out),
         Command::NewSession => sessions::new_session(state),
+        Command::Stats => state.show_stats = !state.show_stats,
         Command::CopyAnswer | Command::CopyReasoning | Command::CopyCode | Command::CopyMessage => {
             copy::command(state, cmd, out)
         }

@@ -13,6 +13,7 @@ pub mod gauge;
 pub mod overlays;
 pub mod reasoning;
 pub mod sessions;
+pub mod stats;
 pub mod status;
 pub mod targets;
 

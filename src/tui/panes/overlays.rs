@@ -180,7 +180,15 @@ pub fn help_lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
             ],
         ),
         ("Sessions", &[Command::Sessions, Command::NewSession]),
-        ("Other", &[Command::Inspect, Command::Help, Command::Quit]),
+        (
+            "Other",
+            &[
+                Command::Inspect,
+                Command::Stats,
+                Command::Help,
+                Command::Quit,
+            ],
+        ),
     ];
     let mut lines = Vec::new();
     for (title, cmds) in groups {
