@@ -100,12 +100,7 @@ fn rows(store: &Store, query: &str) -> Result<Vec<Row>, StoreError> {
 
 fn row(s: &SessionSummary, hit: Option<HitPlace>) -> Row {
     Row {
-        id: s.id.clone(),
-        title: s.title.clone(),
-        model: s.model.clone(),
-        updated_ms: s.updated_ms,
-        messages: s.messages,
-        cost_usd: s.cost_usd,
+        session: s.clone(),
         hit,
     }
 }

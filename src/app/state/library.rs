@@ -2,6 +2,8 @@
 //! popup (its query, the rows last loaded for it, what is being typed or confirmed). The rows
 //! come from the effects layer, which reads the database off the UI thread.
 
+use crate::session::store::SessionSummary;
+
 /// The session the workbench is writing to.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SessionRef {
@@ -18,12 +20,7 @@ pub struct SessionRef {
 /// One row of the session list: a session, or a search hit in one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
-    pub id: String,
-    pub title: String,
-    pub model: String,
-    pub updated_ms: u64,
-    pub messages: u64,
-    pub cost_usd: Option<f64>,
+    pub session: SessionSummary,
     /// For a search hit: where the match is and its text, `[match]` marking the words.
     pub hit: Option<HitPlace>,
 }

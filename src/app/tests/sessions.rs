@@ -8,7 +8,7 @@ use super::*;
 use crate::app::persist::Persister;
 use crate::app::state::library::{HitPlace, Mode, Row, SessionRef};
 use crate::app::update::resume;
-use crate::session::store::Store;
+use crate::session::store::{SessionSummary, Store};
 
 fn stored(s: &mut State) {
     s.session = Some(SessionRef {
@@ -160,12 +160,17 @@ fn compare_columns_are_stored_and_come_back_as_a_comparison_kept_aside() {
 
 fn row(id: &str, title: &str) -> Row {
     Row {
-        id: id.into(),
-        title: title.into(),
-        model: "qwen3.7-plus".into(),
-        updated_ms: 0,
-        messages: 2,
-        cost_usd: Some(0.001),
+        session: SessionSummary {
+            id: id.into(),
+            title: title.into(),
+            created_ms: 0,
+            updated_ms: 0,
+            model: "qwen3.7-plus".into(),
+            provider: "demo".into(),
+            turns: 1,
+            messages: 2,
+            cost_usd: Some(0.001),
+        },
         hit: None,
     }
 }
@@ -197,7 +202,7 @@ fn the_session_list_searches_as_you_type_and_the_last_query_wins() {
     assert!(s.library.as_ref().unwrap().loading());
     // The rows for "t" come late: dropped.
     rows(&mut s, "t", vec![row("s9", "stale")]);
-    assert_eq!(s.library.as_ref().unwrap().rows[0].id, "s1");
+    assert_eq!(s.library.as_ref().unwrap().rows[0].session.id, "s1");
     let mut hit = row("s2", "older");
     hit.hit = Some(HitPlace {
         turn: 3,
@@ -207,7 +212,7 @@ fn the_session_list_searches_as_you_type_and_the_last_query_wins() {
     rows(&mut s, "ti", vec![hit]);
     let lib = s.library.as_ref().unwrap();
     assert!(!lib.loading());
-    assert_eq!(lib.rows[0].id, "s2");
+    assert_eq!(lib.rows[0].session.id, "s2");
 
     // Enter opens it (read off the UI thread).
     let out = press(&mut s, "enter");

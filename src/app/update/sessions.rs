@@ -58,7 +58,7 @@ pub fn key(state: &mut State, k: KeyPress, out: &mut Outcome) {
                 lib.mode = Mode::Browse;
                 if let (Some(row), false) = (lib.selected_row(), title.is_empty()) {
                     out.effects.push(Effect::RenameSession {
-                        id: row.id.clone(),
+                        id: row.session.id.clone(),
                         title,
                     });
                 }
@@ -72,8 +72,8 @@ pub fn key(state: &mut State, k: KeyPress, out: &mut Outcome) {
                 && let Some(row) = lib.selected_row()
             {
                 out.effects.push(Effect::DeleteSession {
-                    id: row.id.clone(),
-                    title: row.title.clone(),
+                    id: row.session.id.clone(),
+                    title: row.session.title.clone(),
                 });
             }
         }
@@ -90,7 +90,7 @@ pub fn key(state: &mut State, k: KeyPress, out: &mut Outcome) {
             }
             (Key::Char('r'), None) if k.mods.ctrl => {
                 if let Some(row) = lib.selected_row() {
-                    lib.mode = Mode::Rename(row.title.clone());
+                    lib.mode = Mode::Rename(row.session.title.clone());
                 }
             }
             (Key::Char('d'), None) if k.mods.ctrl => ask_delete(state),
@@ -121,7 +121,7 @@ fn ask_delete(state: &mut State) {
     let Some(row) = lib.selected_row() else {
         return;
     };
-    if Some(&row.id) == current.as_ref() {
+    if Some(&row.session.id) == current.as_ref() {
         let new = state.keymap.hint(Command::NewSession);
         lib.error = Some(format!(
             "this is the session in use: start a new one ({new}) to delete it"
@@ -134,7 +134,11 @@ fn ask_delete(state: &mut State) {
 
 /// Open the session of `row` (its text is read off the UI thread).
 fn open(state: &mut State, row: Row, out: &mut Outcome) {
-    if state.session.as_ref().is_some_and(|s| s.id == row.id) {
+    if state
+        .session
+        .as_ref()
+        .is_some_and(|s| s.id == row.session.id)
+    {
         close(state);
         notice(state, Level::Info, "this is the session in use");
         return;
@@ -149,8 +153,12 @@ fn open(state: &mut State, row: Row, out: &mut Outcome) {
         return;
     }
     close(state);
-    notice(state, Level::Info, format!("opening \"{}\"…", row.title));
-    out.effects.push(Effect::OpenSession(row.id));
+    notice(
+        state,
+        Level::Info,
+        format!("opening \"{}\"…", row.session.title),
+    );
+    out.effects.push(Effect::OpenSession(row.session.id));
 }
 
 /// The rows for `query` arrived (older queries' rows are dropped: the last one typed wins).

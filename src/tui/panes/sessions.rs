@@ -73,7 +73,12 @@ pub fn render(frame: &mut Frame, full: Rect, ctx: &Ctx, state: &State) {
     for (n, (i, row)) in lib.rows.iter().enumerate().skip(top).take(h).enumerate() {
         let y = n as u16 * per_row;
         let selected = i == lib.selected;
-        let line = row_line(row, current == Some(row.id.as_str()), list.width, ctx);
+        let line = row_line(
+            row,
+            current == Some(row.session.id.as_str()),
+            list.width,
+            ctx,
+        );
         if selected {
             fill_row(buf, list, y, t.popup_selected);
             draw_line(buf, list, y, 1, &line.style(t.popup_selected));
@@ -113,7 +118,7 @@ fn status_line(lib: &Library, ctx: &Ctx) -> Line<'static> {
             Span::styled(format!("{}▏", display(title)), t.value),
         ]),
         (Mode::ConfirmDelete, Some(row), _) => Line::styled(
-            format!("delete \"{}\" for good? y / n", fit(&row.title, 60)),
+            format!("delete \"{}\" for good? y / n", fit(&row.session.title, 60)),
             t.warn,
         ),
         (_, _, Some(e)) => Line::styled(display(e).into_owned(), t.error),
@@ -123,21 +128,21 @@ fn status_line(lib: &Library, ctx: &Ctx) -> Line<'static> {
 
 fn row_line(row: &Row, current: bool, width: u16, ctx: &Ctx) -> Line<'static> {
     let t = ctx.theme;
-    let cost = row.cost_usd.map(usd).unwrap_or_default();
+    let cost = row.session.cost_usd.map(usd).unwrap_or_default();
     let right = format!(
         "{:<22} {:>5} msg {:>9}  {}",
-        fit(&row.model, 22),
-        group(row.messages),
+        fit(&row.session.model, 22),
+        group(row.session.messages),
         cost,
-        utc(row.updated_ms)
+        utc(row.session.updated_ms)
     );
     let title_width = (width as usize)
         .saturating_sub(right.chars().count() + 6)
         .max(8);
-    let title = if row.title.is_empty() {
+    let title = if row.session.title.is_empty() {
         "(untitled)".to_string()
     } else {
-        row.title.clone()
+        row.session.title.clone()
     };
     let title = fit(&title, title_width);
     let pad = title_width.saturating_sub(unicode_width::UnicodeWidthStr::width(title.as_str()));
