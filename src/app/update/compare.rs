@@ -3,7 +3,7 @@
 //! cancelling one column or all, and adopting a column into the conversation.
 
 use super::navigate::{self, Scrolled, Step};
-use super::{notice, runs, switch};
+use super::{finish_first, notice, runs, switch};
 use crate::app::action::{Effect, Outcome};
 use crate::app::keymap::Command;
 use crate::app::state::compare::{Column, Compare};
@@ -138,10 +138,7 @@ pub fn start(state: &mut State, targets: Vec<TargetSpec>, out: &mut Outcome) -> 
         ));
     }
     if state.is_running() {
-        let key = state.keymap.hint(Command::Cancel);
-        return Err(format!(
-            "a response is still streaming: let it finish (or {key}) first"
-        ));
+        return Err(finish_first(state, "first"));
     }
     if let Some(p) = &state.switching {
         return Err(format!("still connecting to {p}"));

@@ -116,6 +116,12 @@ fn refresh_search(state: &mut State) {
     state.search = Some(search);
 }
 
+/// "a response is still streaming: let it finish (or Esc) first", `when` in place of "first".
+fn finish_first(state: &State, when: &str) -> String {
+    let key = state.keymap.hint(super::keymap::Command::Cancel);
+    format!("a response is still streaming: let it finish (or {key}) {when}")
+}
+
 /// Show `text` in the status line for a while.
 fn notice(state: &mut State, level: Level, text: impl Into<String>) {
     state.notice = Some(Notice {

@@ -3,7 +3,7 @@
 //! what a crash cut off), and what to say when storing fails.
 
 use super::compare::column_for;
-use super::notice;
+use super::{finish_first, notice};
 use crate::app::action::{Effect, Outcome};
 use crate::app::input::{Key, KeyPress};
 use crate::app::keymap::Command;
@@ -144,11 +144,9 @@ fn open(state: &mut State, row: Row, out: &mut Outcome) {
         return;
     }
     if state.is_running() {
-        let key = state.keymap.hint(Command::Cancel);
+        let text = finish_first(state, "first");
         if let Some(lib) = state.library.as_mut() {
-            lib.error = Some(format!(
-                "a response is still streaming: let it finish (or {key}) first"
-            ));
+            lib.error = Some(text);
         }
         return;
     }
@@ -194,12 +192,8 @@ pub fn changed(state: &mut State, result: Result<String, String>, out: &mut Outc
 /// The new-session key: an empty conversation, stored under a new id (the old one stays).
 pub fn new_session(state: &mut State) {
     if state.is_running() {
-        let key = state.keymap.hint(Command::Cancel);
-        notice(
-            state,
-            Level::Warn,
-            format!("a response is still streaming: let it finish (or {key}) first"),
-        );
+        let text = finish_first(state, "first");
+        notice(state, Level::Warn, text);
         return;
     }
     let keep = state.conversation.last_id();

@@ -2,9 +2,8 @@
 //! ask for a passphrase); meanwhile the app says "connecting to …", every key stays live,
 //! and the cancel key stops waiting.
 
-use super::{notice, settings};
+use super::{finish_first, notice, settings};
 use crate::app::action::{Effect, Outcome};
-use crate::app::keymap::Command;
 use crate::app::state::{Level, ProviderInfo, State};
 
 /// Start switching to provider `name`, unless that cannot be done now.
@@ -13,14 +12,8 @@ pub fn start(state: &mut State, name: String, out: &mut Outcome) {
         return;
     }
     if state.is_running() {
-        let key = state.keymap.hint(Command::Cancel);
-        notice(
-            state,
-            Level::Warn,
-            format!(
-                "a response is still streaming: let it finish (or {key}) before switching provider"
-            ),
-        );
+        let text = finish_first(state, "before switching provider");
+        notice(state, Level::Warn, text);
         return;
     }
     // The status line says "connecting to NAME…" for as long as it takes.
