@@ -32,6 +32,10 @@ use thinkbench::cli::ConnectArgs;
 use thinkbench::tui::harness::typed;
 use thinkbench::tui::run::{event_loop, prepare};
 
+#[path = "support/history.rs"]
+mod history;
+use history::fill_history;
+
 const BIN: &str = env!("CARGO_BIN_EXE_thinkbench");
 
 fn cpu(who: i32) -> Duration {
@@ -102,35 +106,6 @@ fn arg(name: &str, default: usize) -> usize {
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// N finished turns, as a long session leaves them.
-fn fill_history(state: &mut State, n: usize) {
-    use thinkbench::provider::StreamEvent;
-    use thinkbench::session::{MessageSettings, Status};
-    for i in 0..n {
-        let t = state
-            .conversation
-            .push_turn(format!("Earlier question {i}: how do B-tree splits work?"));
-        let settings = MessageSettings {
-            provider: "bench".into(),
-            model: "qwen3.7-plus".into(),
-            thinking: Default::default(),
-            resolved: Default::default(),
-            max_tokens: None,
-        };
-        let id = state.conversation.push_variant(t, settings, 0);
-        let v = state.conversation.variant_mut(id).unwrap();
-        v.apply(&StreamEvent::Reasoning(
-            format!("Thinking about question {i}. ").repeat(20),
-        ));
-        v.apply(&StreamEvent::Answer(format!(
-            "## Answer {i}\n\nA node splits when it is full:\n\n| keys | children |\n|---|---|\n| {i} | {} |\n\n```rust\nfn split(node: &mut Node) -> Node {{\n    let mid = node.keys.len() / 2;\n    node.split_off(mid)\n}}\n```\n\nThat keeps the tree balanced.\n",
-            i + 1
-        )));
-        v.status = Status::Complete;
-        v.timings.total = Some(1_000);
-    }
 }
 
 fn main() {

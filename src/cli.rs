@@ -275,6 +275,10 @@ pub struct SimArgs {
     /// Answer length of every answer in tokens (default: varies with the prompt).
     #[arg(long, value_name = "N")]
     pub answer_tokens: Option<usize>,
+    /// End every reasoning with "RSN-END-QZ" and every answer with a line "ANS-END-QZ"
+    /// (benchmarks look for them on screen; the lengths stay as set).
+    #[arg(long)]
+    pub markers: bool,
     /// Accept only this API key (default: any non-empty key).
     #[arg(
         long,

@@ -5,11 +5,13 @@ use thinkbench::cli::{Cli, Command};
 use thinkbench::commands;
 
 fn main() -> ExitCode {
+    thinkbench::tui::bench_log::process_started();
     let cli = Cli::parse();
-    // `ask` is one stream printed as it comes: a single thread avoids a cross-thread wake-up
-    // per chunk. The workbench and the simulator serve several things at once.
+    // `ask` and the workbench run on one thread: a stream chunk is read, decoded and handed to
+    // the UI loop without a cross-thread wake-up (blocking work such as the session store
+    // has its own threads). The simulator and `compare` serve several streams at once.
     let runtime = match &cli.command {
-        Some(Command::Ask(_)) => tokio::runtime::Builder::new_current_thread()
+        Some(Command::Ask(_)) | None => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build(),
         _ => tokio::runtime::Builder::new_multi_thread()

@@ -25,6 +25,7 @@ pub async fn run(args: SimArgs) -> u8 {
         api_key: args.api_key,
         reasoning_tokens: args.reasoning_tokens,
         answer_tokens: args.answer_tokens,
+        markers: args.markers,
         ..SimConfig::default()
     };
     let sim = match Simulator::start(config).await {

@@ -42,8 +42,34 @@ pub fn script(model: &str, prompt: &str, thinking: bool, cfg: &SimConfig) -> Scr
     let target = cfg
         .answer_tokens
         .unwrap_or_else(|| 80 + rng.below(221) as usize);
-    let answer = answer_pieces(&mut rng, &words, target, cfg.answer_tokens.is_some());
+    let mut answer = answer_pieces(&mut rng, &words, target, cfg.answer_tokens.is_some());
+    let mut reasoning = reasoning;
+    if cfg.markers {
+        end_with(
+            &mut reasoning,
+            REASONING_MARKER,
+            cfg.reasoning_tokens.is_some(),
+        );
+        end_with(&mut answer, ANSWER_MARKER, cfg.answer_tokens.is_some());
+    }
     Script { reasoning, answer }
+}
+
+/// The last reasoning piece with [`SimConfig::markers`] on: a benchmark looks for it on screen
+/// to know that a client showed the reasoning to its end.
+pub const REASONING_MARKER: &str = " RSN-END-QZ";
+/// The last answer piece with [`SimConfig::markers`] on (on a line of its own).
+pub const ANSWER_MARKER: &str = "\n\nANS-END-QZ";
+
+/// Make `marker` the last piece of a non-empty script part, keeping an exact length exact.
+fn end_with(pieces: &mut Vec<String>, marker: &str, exact: bool) {
+    if pieces.is_empty() {
+        return;
+    }
+    if exact {
+        pieces.truncate(pieces.len() - 1);
+    }
+    pieces.push(marker.to_string());
 }
 
 /// Split text into token pieces: a word (ASCII letters, digits, `'`, `_`) or a run of one
@@ -459,6 +485,28 @@ mod tests {
         );
         assert_eq!(clip_topic(&"猫".repeat(30)).chars().count(), 25);
         assert_eq!(clip_topic("?!"), "this question");
+    }
+
+    #[test]
+    fn markers_end_both_parts_and_keep_exact_lengths() {
+        let cfg = SimConfig {
+            reasoning_tokens: Some(50),
+            answer_tokens: Some(300),
+            markers: true,
+            ..SimConfig::default()
+        };
+        let s = script("qwen-plus", "anything", true, &cfg);
+        assert_eq!((s.reasoning.len(), s.answer.len()), (50, 300));
+        assert!(s.reasoning_text().ends_with(REASONING_MARKER));
+        assert!(s.answer_text().ends_with("\nANS-END-QZ"));
+        assert_eq!(s.answer_text().matches("ANS-END-QZ").count(), 1);
+        let free = SimConfig {
+            markers: true,
+            ..SimConfig::default()
+        };
+        let off = script("qwen-plus", "anything", false, &free);
+        assert!(off.reasoning.is_empty());
+        assert!(off.answer_text().ends_with(ANSWER_MARKER));
     }
 
     #[test]

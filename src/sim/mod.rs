@@ -63,6 +63,9 @@ pub struct SimConfig {
     pub reasoning_tokens: Option<usize>,
     /// Exact number of answer tokens to generate (benchmarks).
     pub answer_tokens: Option<usize>,
+    /// End the reasoning and the answer with fixed markers ([`generate::REASONING_MARKER`],
+    /// [`generate::ANSWER_MARKER`]) that a benchmark can look for on screen.
+    pub markers: bool,
     /// The `Retry-After` value sent with 429 responses.
     pub retry_after_secs: u64,
     /// The models the simulator serves (its Model Studio entries).
@@ -79,6 +82,7 @@ impl Default for SimConfig {
             api_key: None,
             reasoning_tokens: None,
             answer_tokens: None,
+            markers: false,
             retry_after_secs: 1,
             catalog: Catalog::builtin(),
         }

@@ -1,6 +1,7 @@
 //! The terminal UI: event loop, terminal guard, the screen and its panes, Markdown, wrapping,
 //! themes, screenshots as SVG, and a harness that drives it all without a terminal.
 
+pub mod bench_log;
 pub mod convert;
 pub mod format;
 pub mod harness;

@@ -14,8 +14,10 @@ use crossterm::{execute, queue};
 use futures_util::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::{Backend, CrosstermBackend, TestBackend};
+use ratatui::layout::Rect;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
+use super::bench_log::BenchLog;
 use super::convert;
 use super::storage::{self, Resume};
 use super::terminal::TerminalGuard;
@@ -35,8 +37,13 @@ use crate::connect::{Connection, Opening};
 use crate::exit;
 use crate::session::store::{Store, StoreError};
 
-/// At most this many frames per second.
+/// Frames for what the user does (scrolling, resizing) come at most this often; a key is drawn
+/// at once.
 pub const FRAME: Duration = Duration::from_millis(16);
+/// While text streams in, a frame at most this often (about 33 per second): smooth for reading,
+/// and half the drawing of 60. Chunks that arrive between frames wait on the bus and are taken
+/// together just before the next one, so a burst costs one wake-up per frame, not per chunk.
+pub const STREAM_FRAME: Duration = Duration::from_millis(30);
 /// While something runs (live timers, spinner), redraw at least this often.
 const LIVE_TICK: Duration = Duration::from_millis(100);
 /// Actions taken off the bus per wake-up, at most.
@@ -60,6 +67,8 @@ pub struct Workbench {
     pub osc52: Vec<u8>,
     /// Sends what changed to the session store (nothing until [`storage::attach`]).
     pub persist: Persister,
+    /// What was drawn, for the benchmark (only with [`bench_log::ENV`](super::bench_log::ENV)).
+    pub bench: Option<BenchLog>,
 }
 
 /// Load config, theme and keys, and connect. Errors here are usage errors (exit 2), reported
@@ -125,6 +134,7 @@ pub async fn prepare_with(
         clipboard,
         osc52: Vec::new(),
         persist: Persister::new(None),
+        bench: BenchLog::from_env(),
     })
 }
 
@@ -191,6 +201,9 @@ pub async fn run(
     });
     let result = event_loop(&mut guard.terminal, EventStream::new(), &mut wb, crash).await;
     drop(guard);
+    if let Some(log) = &wb.bench {
+        log.write();
+    }
     storage::finish(&wb.state, &mut wb.persist);
     // A key command still running for a provider switch ends with the app.
     crate::config::key::stop_all();
@@ -244,7 +257,12 @@ impl<W: Write> Surface for CrosstermBackend<W> {
 
 impl Surface for TestBackend {}
 
-fn draw<B: Surface>(terminal: &mut Terminal<B>, wb: &mut Workbench) -> io::Result<()>
+/// Draw a frame; `key` is when the oldest input not yet shown was read.
+fn draw<B: Surface>(
+    terminal: &mut Terminal<B>,
+    wb: &mut Workbench,
+    key: Option<Instant>,
+) -> io::Result<()>
 where
     B::Error: Send + Sync + 'static,
 {
@@ -255,7 +273,11 @@ where
         .draw(|f| measured = Some(wb.view.render(f, &wb.state)))
         .map_err(io::Error::other)?;
     terminal.backend_mut().end_frame()?;
-    wb.view.stats.frame(start.elapsed());
+    let took = start.elapsed();
+    wb.view.stats.frame(took);
+    if let Some(log) = &mut wb.bench {
+        log.frame(took, key);
+    }
     if let Some(vp) = measured
         && vp != wb.state.viewport
     {
@@ -379,13 +401,37 @@ where
     // Something happened since the state was last given to the persister.
     let mut changed = true;
     let mut last_draw: Option<Instant> = None;
+    // When the oldest key (or paste, or mouse event) that changed the screen, not yet drawn,
+    // was read: input is drawn at once, not at the next frame deadline.
+    let mut key_at: Option<Instant> = None;
     loop {
         let now = Instant::now();
-        if dirty && last_draw.is_none_or(|t| now.duration_since(t) >= FRAME) {
-            draw(terminal, wb)?;
+        let streaming = wb.state.is_running();
+        let interval = if streaming { STREAM_FRAME } else { FRAME };
+        let frame_due = last_draw.map_or(now, |t| t + interval);
+        if streaming && now >= frame_due {
+            // What queued on the bus since the last frame, taken at once before the next.
+            while batch.len() < BATCH {
+                match wb.rx.try_recv() {
+                    Ok(action) => batch.push(action),
+                    Err(_) => break,
+                }
+            }
+            if !batch.is_empty() {
+                stats.actions += batch.len() as u64;
+                dirty |= bus_actions(wb, &mut batch);
+                changed = true;
+            }
+        }
+        if dirty && (key_at.is_some() || now >= frame_due) {
+            draw(terminal, wb, key_at.take())?;
             last_draw = Some(Instant::now());
             dirty = false;
         }
+        // While streaming, the bus is read only when a frame may be drawn; until then chunks
+        // queue up (the frame deadline wakes the loop).
+        let frame_due = last_draw.map_or(now, |t| t + interval);
+        let listen = !streaming || Instant::now() >= frame_due;
         if !wb.osc52.is_empty() {
             // Between frames, never inside one.
             terminal.backend_mut().write_raw(&wb.osc52)?;
@@ -399,9 +445,9 @@ where
         if wb.state.quit || stop_when.as_mut().is_some_and(|f| f(&wb.state)) {
             break;
         }
-        let deadline = if dirty {
-            last_draw.map_or(now, |t| t + FRAME)
-        } else if wb.state.is_running() || wb.state.switching.is_some() {
+        let deadline = if dirty || !listen {
+            frame_due
+        } else if streaming || wb.state.switching.is_some() {
             now + LIVE_TICK
         } else if let Some(n) = &wb.state.notice {
             now + Duration::from_millis(n.until_ms.saturating_sub(wb.state.now_ms).max(1))
@@ -415,7 +461,7 @@ where
                 Some(Err(e)) => return Err(e),
                 None => Wake::Hangup,
             },
-            n = wb.rx.recv_many(&mut batch, BATCH) => {
+            n = wb.rx.recv_many(&mut batch, BATCH), if listen => {
                 stats.actions += n as u64;
                 if n == 0 { Wake::Hangup } else { Wake::Bus }
             }
@@ -426,12 +472,26 @@ where
         stats.wakeups += 1;
         // The clock, once per wake-up and before what woke us: notices and timers started by
         // a key must not be dated to the last wake-up, which may be long ago.
-        dirty |= update(&mut wb.state, Action::Tick(now_ms())).dirty;
+        let live = update(&mut wb.state, Action::Tick(now_ms())).dirty;
+        // Live timers and spinners are redrawn every LIVE_TICK, not on every wake-up.
+        let settled = !(wb.state.is_running() || wb.state.switching.is_some());
+        dirty |= live && (settled || last_draw.is_none_or(|t| t.elapsed() >= LIVE_TICK));
         changed |= !matches!(wake, Wake::Timer);
         dirty |= match wake {
             Wake::Terminal(ev) => {
                 stats.actions += 1;
-                terminal_event(wb, ev)
+                if let Event::Resize(w, h) = ev {
+                    terminal
+                        .resize(Rect::new(0, 0, w, h))
+                        .map_err(io::Error::other)?;
+                }
+                let read = Instant::now();
+                let input = matches!(ev, Event::Key(_) | Event::Paste(_) | Event::Mouse(_));
+                let changed = terminal_event(wb, ev);
+                if input && changed {
+                    key_at.get_or_insert(read);
+                }
+                changed
             }
             Wake::Bus => bus_actions(wb, &mut batch),
             Wake::Timer => false,

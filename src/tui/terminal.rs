@@ -13,8 +13,9 @@ use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use crossterm::{cursor, execute};
-use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
 
 use super::stats::Counted;
 
@@ -64,8 +65,12 @@ fn install_panic_hook() {
     });
 }
 
-/// The terminal, writing through a byte counter (for the render stats).
-pub type Term = Terminal<CrosstermBackend<Counted<io::Stdout>>>;
+/// The terminal, writing through a buffer (a frame goes out in a few writes, flushed at its
+/// end) and a byte counter (for the render stats).
+pub type Term = Terminal<CrosstermBackend<Counted<io::BufWriter<io::Stdout>>>>;
+
+/// Room for a frame's escape sequences before they are written out.
+const OUTPUT_BUFFER: usize = 64 * 1024;
 
 /// The terminal in TUI mode. Dropping it restores the terminal.
 pub struct TerminalGuard {
@@ -101,7 +106,23 @@ impl TerminalGuard {
         {
             KEYBOARD_FLAGS.store(true, Ordering::SeqCst);
         }
-        match Terminal::new(CrosstermBackend::new(Counted(io::stdout()))) {
+        // A fixed viewport: the size is not asked of the terminal on every frame (that opens
+        // /dev/tty each time); the loop resizes it when the terminal says it was resized.
+        let (w, h) = match crossterm::terminal::size() {
+            Ok(size) => size,
+            Err(e) => {
+                restore();
+                return Err(e);
+            }
+        };
+        let backend = CrosstermBackend::new(Counted(io::BufWriter::with_capacity(
+            OUTPUT_BUFFER,
+            io::stdout(),
+        )));
+        let options = TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, w, h)),
+        };
+        match Terminal::with_options(backend, options) {
             Ok(terminal) => Ok(TerminalGuard { terminal }),
             Err(e) => {
                 restore();

@@ -259,8 +259,9 @@ pub enum Op {
 }
 
 /// How often a streaming answer is written while it streams: a crash loses at most this much
-/// of a stream.
-pub const SNAPSHOT_EVERY: Duration = Duration::from_millis(250);
+/// of a stream. Each write re-indexes the whole answer for search, so more often costs CPU
+/// that grows with the answer (a quarter second was a tenth of a paced stream's CPU).
+pub const SNAPSHOT_EVERY: Duration = Duration::from_secs(1);
 
 /// How long a connection waits for another one's lock before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

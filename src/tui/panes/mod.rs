@@ -4,6 +4,7 @@
 //! them. A pane takes the data it shows as arguments rather than the whole state, so a
 //! compare column can be another set of the same components.
 
+pub mod boxed;
 pub mod chart;
 pub mod column;
 pub mod composer;
@@ -27,6 +28,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::theme::Theme;
 use crate::app::keymap::Keymap;
+use boxed::PaneBlock;
 
 /// What every pane reads besides its own data.
 #[derive(Clone, Copy)]
@@ -38,17 +40,13 @@ pub struct Ctx<'a> {
 }
 
 /// A bordered block whose look says whether it has focus.
-pub fn pane_block<'a>(theme: &Theme, title: Line<'a>, focused: bool) -> Block<'a> {
+pub fn pane_block<'a>(theme: &Theme, title: Line<'a>, focused: bool) -> PaneBlock<'a> {
     let (border, title_style) = if focused {
         (theme.border_focus, theme.title_focus)
     } else {
         (theme.border, theme.title)
     };
-    Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(border)
-        .title(title.style(title_style))
+    PaneBlock::new(title.style(title_style), border)
 }
 
 /// Pack `parts` into lines no wider than `width`, separated by `sep`; a part that does not fit
