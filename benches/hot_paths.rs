@@ -54,17 +54,18 @@ fn report(name: &str, took: Duration, what: String) {
 
 /// One streamed body from the simulator: `path` under its base, with a chat request.
 async fn body(sim: &Simulator, native: bool) -> Vec<u8> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::new();
     let (url, json) = if native {
         (
             format!(
-                "{}/services/aigc/text-generation/generation",
+                "{}/services/aigc/multimodal-generation/generation",
                 sim.native_base_url()
             ),
             serde_json::json!({
                 "model": "qwen3.7-plus",
-                "input": {"messages": [{"role": "user", "content": PROMPT}]},
-                "parameters": {"incremental_output": true, "enable_thinking": true, "result_format": "message"},
+                "input": {"messages": [{"role": "user", "content": [{"text": PROMPT}]}]},
+                "parameters": {"incremental_output": true, "enable_thinking": true},
             }),
         )
     } else {

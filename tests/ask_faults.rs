@@ -197,3 +197,35 @@ async fn slow_trickle_still_completes_with_identical_text() {
         assert_eq!(slow.json()["reasoning"], fast.json()["reasoning"], "{p}");
     }
 }
+
+/// `https://` goes through the TLS client (built on first use: a plain-HTTP run never reads
+/// the system certificates), so a server that only speaks plain HTTP fails the handshake,
+/// reported as a network error, and nothing reaches it as a request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_to_a_plain_http_server_fails_the_handshake_clearly() {
+    let sim = sim(|_| {}).await;
+    let home = Home::new();
+    let config = home.config(FAST_CONFIG);
+    let base = sim.openai_base_url().replacen("http://", "https://", 1);
+    let mut args = ask_args(&base, "openai", "qwen3.7-plus");
+    args.extend(["--config", config.to_str().unwrap(), "hello"]);
+    let out = thinkbench(&home, &args).await;
+    assert_ne!(out.code, 0, "{}", out.stderr);
+    let err = out.stderr.to_lowercase();
+    assert!(err.contains("network error"), "{}", out.stderr);
+    assert!(
+        err.contains("tls")
+            || err.contains("handshake")
+            || err.contains("certificate")
+            || err.contains("ssl"),
+        "{}",
+        out.stderr
+    );
+    assert!(sim.requests().is_empty(), "no request got through");
+    // The same server over http:// answers.
+    let plain = sim.openai_base_url();
+    let mut args = ask_args(&plain, "openai", "qwen3.7-plus");
+    args.extend(["--config", config.to_str().unwrap(), "hello"]);
+    let out = thinkbench(&home, &args).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}

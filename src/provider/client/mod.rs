@@ -17,6 +17,7 @@ mod retry;
 mod settings;
 mod stream;
 
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
@@ -31,9 +32,15 @@ pub use outcome::{Failure, RunEnd, RunEvent, RunOutcome, Timings};
 pub use settings::{ApiKey, NetworkSettings};
 
 /// One HTTP client, shared by every run.
+///
+/// Plain `http://` servers (local ones, the simulator) get a client with no certificates
+/// loaded; the client for `https://` is built on first use, because reading the system's root
+/// certificates is most of what starting a short `thinkbench ask` against a local server
+/// would cost.
 #[derive(Clone)]
 pub struct Client {
-    http: reqwest::Client,
+    plain: reqwest::Client,
+    tls: Arc<OnceLock<Result<reqwest::Client, String>>>,
     net: NetworkSettings,
 }
 
@@ -48,12 +55,51 @@ fn install_crypto() {
 impl Client {
     pub fn new(net: NetworkSettings) -> Result<Client, String> {
         install_crypto();
-        let http = reqwest::Client::builder()
-            .connect_timeout(net.connect_timeout)
-            .user_agent(concat!("thinkbench/", env!("CARGO_PKG_VERSION")))
+        // Never used for TLS: a redirect to https:// is not followed but reported.
+        let no_roots = rustls::ClientConfig::builder()
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth();
+        let plain = Self::builder(&net)
+            .tls_backend_preconfigured(no_roots)
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                if attempt.url().scheme() == "http" && attempt.previous().len() < 10 {
+                    attempt.follow()
+                } else {
+                    attempt.stop()
+                }
+            }))
             .build()
             .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
-        Ok(Client { http, net })
+        Ok(Client {
+            plain,
+            tls: Arc::new(OnceLock::new()),
+            net,
+        })
+    }
+
+    fn builder(net: &NetworkSettings) -> reqwest::ClientBuilder {
+        reqwest::Client::builder()
+            .connect_timeout(net.connect_timeout)
+            .user_agent(concat!("thinkbench/", env!("CARGO_PKG_VERSION")))
+    }
+
+    /// The client for `url`: the plain one for `http://`, else the TLS one (built now if this
+    /// is the first).
+    fn http_for(&self, url: &str) -> Result<&reqwest::Client, String> {
+        if url
+            .get(..7)
+            .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
+        {
+            return Ok(&self.plain);
+        }
+        self.tls
+            .get_or_init(|| {
+                Self::builder(&self.net)
+                    .build()
+                    .map_err(|e| format!("cannot set up the HTTPS client: {e}"))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// Run `req` to its end, reporting progress through `on`.
@@ -164,7 +210,8 @@ impl Client {
         protocol: Protocol,
         key: Option<&ApiKey>,
     ) -> Result<Vec<String>, String> {
-        models::list_models(&self.http, self.net.idle_timeout, base_url, protocol, key).await
+        let http = self.http_for(base_url)?;
+        models::list_models(http, self.net.idle_timeout, base_url, protocol, key).await
     }
 
     fn done(&self, mut outcome: RunOutcome, end: RunEnd, started: Instant) -> RunOutcome {
@@ -179,7 +226,16 @@ impl Client {
         key: Option<&ApiKey>,
         cancel: &CancellationToken,
     ) -> Sent {
-        let mut builder = self.http.post(&req.url);
+        let http = match self.http_for(&req.url) {
+            Ok(h) => h,
+            Err(message) => {
+                return Sent::Error {
+                    message,
+                    retry: false,
+                };
+            }
+        };
+        let mut builder = http.post(&req.url);
         for (name, value) in &req.headers {
             builder = builder.header(name, value);
         }

@@ -98,6 +98,21 @@ pub(super) fn inert_error(mut e: ApiError) -> ApiError {
     e
 }
 
+/// Whether `e` is a TLS error; rustls errors reach us inside io::Errors, whose source() skips
+/// the error they carry.
+fn is_tls(e: &(dyn std::error::Error + 'static)) -> bool {
+    if e.is::<rustls::Error>() {
+        return true;
+    }
+    match e
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+    {
+        Some(inner) => is_tls(inner),
+        None => false,
+    }
+}
+
 /// A reqwest error in words a user can act on (never with a key: keys are only in headers).
 pub(super) fn describe(e: &reqwest::Error) -> String {
     let mut msg = if e.is_connect() {
@@ -117,12 +132,22 @@ pub(super) fn describe(e: &reqwest::Error) -> String {
     }
     let mut source = std::error::Error::source(e);
     let mut last = None;
+    let mut tls = false;
     while let Some(s) = source {
+        tls |= is_tls(s);
         last = Some(s.to_string());
         source = s.source();
     }
     if let Some(root) = last {
+        if tls {
+            msg.push_str(": the TLS handshake failed");
+        }
         msg.push_str(&format!(": {root}"));
+        if tls && root.contains("InvalidContentType") {
+            msg.push_str(
+                " (the server does not speak TLS: a plain-HTTP server needs an http:// URL)",
+            );
+        }
     }
     msg
 }

@@ -231,7 +231,7 @@ pub enum Op {
         column: Option<usize>,
         turn: TurnRecord,
     },
-    /// The whole variant as it is now: send it while it streams (every 250 ms, say) and
+    /// The whole variant as it is now: send it while it streams (every [`SNAPSHOT_EVERY`], say) and
     /// once when it ends. A variant keeps the place among its turn's variants that its first
     /// snapshot gave it. Request headers are never written.
     Variant {
