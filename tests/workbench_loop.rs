@@ -422,6 +422,30 @@ async fn each_column_sends_its_own_history_and_adopting_goes_on_with_its_target(
     );
 }
 
+/// The terminal bytes of a stream are counted from its first frame, also when the stats are
+/// opened only after it ended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stream_bytes_are_counted_before_the_stats_are_shown() {
+    let (mut term, mut wb) = thinkbench::tui::harness::demo_bench("dark", Some(2000.0))
+        .await
+        .unwrap();
+    let now = thinkbench::tui::stats::terminal_bytes;
+    assert_eq!(wb.view.stats.bytes_per_model_byte(now(), 10), None);
+    drive(
+        &mut term,
+        &mut wb,
+        thinkbench::tui::harness::typed("Why is the sky blue?"),
+        thinkbench::tui::harness::idle_after(1),
+    )
+    .await
+    .unwrap();
+    assert!(!wb.state.show_stats);
+    assert!(
+        wb.view.stats.bytes_per_model_byte(now(), 10).is_some(),
+        "the stream was followed while the stats were hidden"
+    );
+}
+
 /// The stats key shows what drawing costs: frames drawn and frame times measured by the loop.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stats_key_shows_frames_and_frame_times() {

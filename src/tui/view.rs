@@ -64,6 +64,11 @@ impl View {
     /// Draw the whole screen from `state`. Returns what was measured, for `update`.
     pub fn render(&mut self, frame: &mut Frame, state: &State) -> Viewport {
         let vp = self.render_screen(frame, state);
+        // The byte count of a stream starts with its first frame, whether or not the stats
+        // are shown yet.
+        if let Some(v) = state.focused_variant() {
+            self.stats.follow(v.id, super::stats::terminal_bytes());
+        }
         if state.show_stats {
             stats::render(frame, &self.theme, &mut self.stats, state);
         }
