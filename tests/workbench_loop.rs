@@ -422,6 +422,45 @@ async fn each_column_sends_its_own_history_and_adopting_goes_on_with_its_target(
     );
 }
 
+/// While text streams, chunks wait on the bus between frames: the loop wakes about twice per
+/// frame (the frame deadline, then what queued), not once per chunk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_wakes_the_loop_per_frame_not_per_chunk() {
+    use futures_util::StreamExt;
+    let (mut term, mut wb) = thinkbench::tui::harness::demo_bench("dark", Some(2000.0))
+        .await
+        .unwrap();
+    let events = futures_util::stream::iter(
+        thinkbench::tui::harness::typed("Why is the sky blue?")
+            .into_iter()
+            .map(Ok),
+    )
+    .chain(futures_util::stream::pending());
+    let stats = thinkbench::tui::run::event_loop(
+        &mut term,
+        Box::pin(events),
+        &mut wb,
+        Some(Box::new(thinkbench::tui::harness::idle_after(1))),
+    )
+    .await
+    .unwrap();
+    let v = wb.state.selected_variant().expect("an answer");
+    let chunks = v
+        .reply
+        .usage
+        .as_ref()
+        .and_then(|u| u.output_tokens)
+        .unwrap_or(0);
+    assert!(chunks > 100, "a real stream: {chunks} chunks");
+    assert!(
+        stats.wakeups * 4 < chunks,
+        "{} wake-ups for {chunks} chunks ({} frames)",
+        stats.wakeups,
+        stats.frames
+    );
+    assert!(stats.frames >= 2);
+}
+
 /// The terminal bytes of a stream are counted from its first frame, also when the stats are
 /// opened only after it ended.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,8 +1,9 @@
 //! The event loop: one `tokio::select!` over terminal input, the bus of app actions (stream
 //! chunks, finished runs, background results) and a frame deadline. The select is the only
 //! place the loop waits: state changes only in `update`, effects only spawn, and the screen is
-//! drawn only when something changed, at most once per frame interval, inside a synchronized
-//! update. Nothing changes → no wake-ups → no CPU.
+//! drawn only when something changed, at most once per frame interval (input at once), inside
+//! a synchronized update. While text streams the bus is not read between frames, so a burst of
+//! chunks is one wake-up per frame. Nothing changes → no wake-ups → no CPU.
 
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -429,9 +430,9 @@ where
             dirty = false;
         }
         // While streaming, the bus is read only when a frame may be drawn; until then chunks
-        // queue up (the frame deadline wakes the loop).
-        let frame_due = last_draw.map_or(now, |t| t + interval);
-        let listen = !streaming || Instant::now() >= frame_due;
+        // queue up (the next frame's deadline wakes the loop).
+        let next_frame = last_draw.map_or(now, |t| t + interval);
+        let listen = !streaming || Instant::now() >= next_frame;
         if !wb.osc52.is_empty() {
             // Between frames, never inside one.
             terminal.backend_mut().write_raw(&wb.osc52)?;
@@ -446,7 +447,7 @@ where
             break;
         }
         let deadline = if dirty || !listen {
-            frame_due
+            next_frame
         } else if streaming || wb.state.switching.is_some() {
             now + LIVE_TICK
         } else if let Some(n) = &wb.state.notice {
