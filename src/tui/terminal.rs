@@ -65,12 +65,41 @@ fn install_panic_hook() {
     });
 }
 
-/// The terminal, writing through a buffer (a frame goes out in a few writes, flushed at its
-/// end) and a byte counter (for the render stats).
-pub type Term = Terminal<CrosstermBackend<Counted<io::BufWriter<io::Stdout>>>>;
+/// The terminal, writing through a frame buffer and a byte counter (for the render stats).
+pub type Term = Terminal<CrosstermBackend<Counted<FrameBuffer>>>;
 
 /// Room for a frame's escape sequences before they are written out.
 const OUTPUT_BUFFER: usize = 64 * 1024;
+
+/// Holds a frame's bytes until the frame is flushed, then writes them out at once. Unlike
+/// `BufWriter` it does not write on drop: after a panic mid-frame, the half frame (and its
+/// "begin synchronized update") must not reach the terminal after it was restored.
+pub struct FrameBuffer<W: Write = io::Stdout> {
+    out: W,
+    pending: Vec<u8>,
+}
+
+impl<W: Write> FrameBuffer<W> {
+    pub fn new(out: W) -> FrameBuffer<W> {
+        FrameBuffer {
+            out,
+            pending: Vec::with_capacity(OUTPUT_BUFFER),
+        }
+    }
+}
+
+impl<W: Write> Write for FrameBuffer<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        let written = self.out.write_all(&self.pending);
+        self.pending.clear();
+        written?;
+        self.out.flush()
+    }
+}
 
 /// The terminal in TUI mode. Dropping it restores the terminal.
 pub struct TerminalGuard {
@@ -115,10 +144,7 @@ impl TerminalGuard {
                 return Err(e);
             }
         };
-        let backend = CrosstermBackend::new(Counted(io::BufWriter::with_capacity(
-            OUTPUT_BUFFER,
-            io::stdout(),
-        )));
+        let backend = CrosstermBackend::new(Counted(FrameBuffer::new(io::stdout())));
         let options = TerminalOptions {
             viewport: Viewport::Fixed(Rect::new(0, 0, w, h)),
         };
@@ -135,5 +161,23 @@ impl TerminalGuard {
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_frame_goes_out_when_flushed_and_an_unflushed_one_never() {
+        let mut sink = Vec::new();
+        {
+            let mut frame = FrameBuffer::new(&mut sink);
+            frame.write_all(b"\x1b[?2026hframe one").unwrap();
+            frame.flush().unwrap();
+            frame.write_all(b"\x1b[?2026hhalf a frame").unwrap();
+            // Dropped without a flush, as when a panic unwinds mid-frame.
+        }
+        assert_eq!(sink, b"\x1b[?2026hframe one");
     }
 }
