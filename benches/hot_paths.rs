@@ -139,9 +139,7 @@ async fn screen(
     };
     let mut wb = prepare(&args, Some("dark")).await.expect("workbench");
     if let Some(list) = compare {
-        let out = thinkbench::app::update::start_compare(&mut wb.state, Some(list), None)
-            .expect("targets");
-        drop(out);
+        thinkbench::app::update::start_compare(&mut wb.state, Some(list), None).expect("targets");
     }
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
     let mut keys = typed(PROMPT);

@@ -31,7 +31,7 @@ impl Script {
 pub fn script(model: &str, prompt: &str, thinking: bool, cfg: &SimConfig) -> Script {
     let mut rng = Rng::seeded(&[model, if thinking { "1" } else { "0" }, prompt]);
     let words = Keywords::from_prompt(prompt);
-    let reasoning = if thinking {
+    let mut reasoning = if thinking {
         let target = cfg
             .reasoning_tokens
             .unwrap_or_else(|| 120 + rng.below(281) as usize);
@@ -43,7 +43,6 @@ pub fn script(model: &str, prompt: &str, thinking: bool, cfg: &SimConfig) -> Scr
         .answer_tokens
         .unwrap_or_else(|| 80 + rng.below(221) as usize);
     let mut answer = answer_pieces(&mut rng, &words, target, cfg.answer_tokens.is_some());
-    let mut reasoning = reasoning;
     if cfg.markers {
         end_with(
             &mut reasoning,

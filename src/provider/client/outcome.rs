@@ -98,19 +98,13 @@ pub(super) fn inert_error(mut e: ApiError) -> ApiError {
     e
 }
 
-/// Whether `e` is a TLS error; rustls errors reach us inside io::Errors, whose source() skips
-/// the error they carry.
-fn is_tls(e: &(dyn std::error::Error + 'static)) -> bool {
-    if e.is::<rustls::Error>() {
-        return true;
+/// The TLS error in `e`, if it is one; rustls errors reach us inside io::Errors, whose
+/// source() skips the error they carry.
+fn tls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+        return Some(tls);
     }
-    match e
-        .downcast_ref::<std::io::Error>()
-        .and_then(|io| io.get_ref())
-    {
-        Some(inner) => is_tls(inner),
-        None => false,
-    }
+    tls_error(e.downcast_ref::<std::io::Error>()?.get_ref()?)
 }
 
 /// A reqwest error in words a user can act on (never with a key: keys are only in headers).
@@ -132,18 +126,19 @@ pub(super) fn describe(e: &reqwest::Error) -> String {
     }
     let mut source = std::error::Error::source(e);
     let mut last = None;
-    let mut tls = false;
+    let mut tls = None;
     while let Some(s) = source {
-        tls |= is_tls(s);
+        tls = tls.or_else(|| tls_error(s));
         last = Some(s.to_string());
         source = s.source();
     }
     if let Some(root) = last {
-        if tls {
+        if tls.is_some() {
             msg.push_str(": the TLS handshake failed");
         }
         msg.push_str(&format!(": {root}"));
-        if tls && root.contains("InvalidContentType") {
+        if let Some(rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType)) = tls
+        {
             msg.push_str(
                 " (the server does not speak TLS: a plain-HTTP server needs an http:// URL)",
             );
