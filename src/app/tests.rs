@@ -380,6 +380,25 @@ fn sending_while_streaming_is_refused_and_the_prompt_stays() {
 }
 
 #[test]
+fn a_send_clears_an_info_notice_but_a_warning_stays_its_time() {
+    let mut s = state();
+    for (level, kept) in [
+        (Level::Info, false),
+        (Level::Warn, true),
+        (Level::Error, true),
+    ] {
+        s.notice = Some(super::state::Notice {
+            text: "before".into(),
+            level,
+            until_ms: s.now_ms + 6_000,
+        });
+        let (v, _) = send(&mut s, "q");
+        assert_eq!(s.notice.is_some(), kept, "{level:?}");
+        finish(&mut s, v, Some(3), FinishReason::Stop);
+    }
+}
+
+#[test]
 fn regenerate_keeps_variants_browsable() {
     let mut s = state();
     let (a, _) = send(&mut s, "q");
@@ -1068,8 +1087,17 @@ fn one_prompt_goes_to_every_column_with_its_own_history() {
     compare(&mut s, "qwen3.7-plus@budget=500, qwen3.7-plus@think=off");
     let c = s.compare.as_ref().expect("comparing");
     assert!(c.shown && c.columns.len() == 2);
-    // Enter sends to both columns.
+    assert!(
+        s.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("the next message goes to each")
+    );
+    // Enter sends to both columns; the notice about the next message has served and goes
+    // with it, not on a timer later.
     let out = key(&mut s, KeyPress::plain(Key::Enter), "first question");
+    assert_eq!(s.notice, None);
     let runs = started(&out);
     assert_eq!(runs.len(), 2);
     assert!(out.effects.contains(&Effect::ClearComposer));

@@ -292,6 +292,7 @@ pub fn send(state: &mut State, composer: &str, out: &mut Outcome) {
     }
     if sent > 0 {
         out.effects.push(Effect::ClearComposer);
+        super::sent(state);
     }
     if !failed.is_empty() {
         notice(state, Level::Error, failed.join("; "));

@@ -122,6 +122,19 @@ fn finish_first(state: &State, when: &str) -> String {
     format!("a response is still streaming: let it finish (or {key}) {when}")
 }
 
+/// A message went out: an info notice was about the screen before it ("comparing 3 targets:
+/// the next message goes to each", "copied"), so it goes now instead of on a timer later, when
+/// nothing else would be drawn. Warnings and errors stay for their time.
+fn sent(state: &mut State) {
+    if state
+        .notice
+        .as_ref()
+        .is_some_and(|n| n.level == Level::Info)
+    {
+        state.notice = None;
+    }
+}
+
 /// Show `text` in the status line for a while.
 fn notice(state: &mut State, level: Level, text: impl Into<String>) {
     state.notice = Some(Notice {

@@ -42,6 +42,7 @@ pub fn send(state: &mut State, composer: &str, out: &mut Outcome) {
     let settings = (next.model.clone(), next.thinking.clone(), next.max_tokens);
     if start_variant(state, t, settings, out) {
         out.effects.push(Effect::ClearComposer);
+        super::sent(state);
     } else {
         // Nothing was sent: the prompt stays in the composer.
         state.conversation.turns.pop();
