@@ -133,7 +133,42 @@ async fn stalled_stream_hits_the_idle_timeout() {
         assert_eq!(n, 1);
         assert!(out.stderr.contains("stalled"), "{}", out.stderr);
         assert!(out.stderr.contains("incomplete"), "{}", out.stderr);
+        // The error names the wait, the model and how far the stream got.
+        for needle in [
+            "no data for 1.5 s",
+            "qwen3.7-plus",
+            "chunk(s)",
+            "idle_timeout_secs",
+        ] {
+            assert!(out.stderr.contains(needle), "{p}: {needle}: {}", out.stderr);
+        }
+        // Scripts get the same advice as people.
+        let (out, _) = ask_with_fault(Fault::Stall, None, p, true).await;
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+        let hint = v["error"]["hint"].as_str().unwrap_or_default();
+        assert!(hint.contains("idle_timeout_secs"), "{p}: {v}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_errors_carry_the_hint_the_plain_mode_prints() {
+    for (fault, needle) in [
+        (Fault::Unauthorized, "region"),
+        (Fault::RateLimited, "rate limits apply"),
+    ] {
+        let (plain, _) = ask_with_fault(fault, None, "openai", false).await;
+        let (json, _) = ask_with_fault(fault, None, "openai", true).await;
+        let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+        let hint = v["error"]["hint"].as_str().expect("an error.hint");
+        assert!(hint.contains(needle), "{fault}: {hint}");
+        // The same words (up to the simulator's address, which differs between the runs).
+        let words = hint.split("127.0.0.1").next().unwrap_or_default();
+        assert!(plain.stderr.contains(words), "{fault}: {}", plain.stderr);
+    }
+    // A complete answer has no error, so no hint.
+    let (ok, _) = ask_with_fault(Fault::Trickle, None, "openai", true).await;
+    let v: serde_json::Value = serde_json::from_str(&ok.stdout).expect("json");
+    assert!(v["error"].is_null(), "{v}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,13 +7,13 @@ use std::io::{IsTerminal, Write};
 use tokio_util::sync::CancellationToken;
 
 use super::record::{self, Recording};
-use super::report::{exit_code, json_result, note, note_retry, or_usage};
+use super::report::{exit_code, hint, json_result, note, note_retry, or_usage};
 use super::{cancel_on_ctrl_c, read_prompt};
 use crate::cli::AskArgs;
 use crate::config::{Config, ConfigError};
 use crate::connect::Connection;
 use crate::exit;
-use crate::provider::client::{Failure, RunEnd, RunEvent, RunOutcome};
+use crate::provider::client::{RunEnd, RunEvent, RunOutcome};
 use crate::provider::plan::ThinkingSettings;
 use crate::provider::route::{Ask, Planned};
 use crate::provider::{StreamEvent, Transcript};
@@ -264,17 +264,8 @@ fn report(conn: &Connection, t: &Transcript, outcome: &RunOutcome) {
         RunEnd::Failed(f) => {
             let partial = !t.answer.is_empty() || !t.reasoning.is_empty();
             note(format_args!("error: {f}"));
-            if let Failure::Api(e) = f
-                && e.status == Some(401)
-            {
-                note(conn.spec.unauthorized_hint());
-            }
-            if let Failure::Api(e) = f
-                && e.status == Some(429)
-            {
-                note(
-                    "rate limits apply per model and per account; they usually clear within a minute",
-                );
+            if let Some(h) = hint(conn, &outcome.end) {
+                note(h);
             }
             if partial {
                 note("the answer is incomplete; the partial output is above");

@@ -58,6 +58,32 @@ pub fn exit_code(end: &RunEnd) -> u8 {
     }
 }
 
+/// What the user can do about the way a run ended, if there is something: the same words in
+/// the plain notes and in the `error.hint` field of `--json`.
+pub fn hint(conn: &Connection, end: &RunEnd) -> Option<String> {
+    let RunEnd::Failed(f) = end else { return None };
+    match f {
+        Failure::Api(e) if e.status == Some(401) => Some(conn.spec.unauthorized_hint()),
+        Failure::Api(e) if e.status == Some(429) => Some(
+            "rate limits apply per model and per account; they usually clear within a minute"
+                .into(),
+        ),
+        Failure::Network(m) if m.starts_with("no response within") => Some(
+            "the server accepted the request but sent nothing back; raise [network] \
+             idle_timeout_secs in the config to wait longer"
+                .into(),
+        ),
+        Failure::Network(m) if m.contains("could not connect") => {
+            Some(format!("is the server at {} running?", conn.route.base_url))
+        }
+        Failure::Interrupted(m) if m.contains("stalled") => Some(
+            "raise [network] idle_timeout_secs in the config to wait longer for a slow server"
+                .into(),
+        ),
+        _ => None,
+    }
+}
+
 /// The JSON object for one run: what was asked, what came back, what it cost, how it ended.
 pub fn json_result(
     conn: &Connection,
@@ -67,7 +93,7 @@ pub fn json_result(
     outcome: &RunOutcome,
 ) -> Value {
     let usage = t.usage.clone().unwrap_or_default();
-    let error = match &outcome.end {
+    let mut error = match &outcome.end {
         RunEnd::Failed(Failure::Api(e)) => json!({
             "status": e.status, "code": e.code, "message": e.message, "request_id": e.request_id,
         }),
@@ -83,6 +109,9 @@ pub fn json_result(
         }),
         RunEnd::Complete => Value::Null,
     };
+    if let Some(object) = error.as_object_mut() {
+        object.insert("hint".into(), hint(conn, &outcome.end).into());
+    }
     let price = conn.route.model_info(model).and_then(|m| m.price);
     let cost = crate::session::cost_usd(price, &chat.thinking, t);
     json!({

@@ -256,7 +256,10 @@ impl Client {
             _ = cancel.cancelled() => Sent::Cancelled,
             r = tokio::time::timeout(self.net.idle_timeout, send) => match r {
                 Err(_) => Sent::Error {
-                    message: format!("no response within {} s", self.net.idle_timeout.as_secs()),
+                    message: format!(
+                        "no response within {} (the wait is [network] idle_timeout_secs)",
+                        stream::seconds(self.net.idle_timeout)
+                    ),
                     retry: false,
                 },
                 Ok(Err(e)) => Sent::Error { message: describe(&e), retry: e.is_connect() },

@@ -49,6 +49,13 @@ pub(super) async fn read_stream(
                 if let Some(err) = last_error.take() {
                     break RunEnd::Failed(Failure::Api(err));
                 }
+                if decoder.info().oversized {
+                    break RunEnd::Failed(Failure::Interrupted(format!(
+                        "the server sent a line or event of more than {} MiB, which no stream \
+                         of this dialect holds: stopped reading (what arrived before it is kept)",
+                        decode::MAX_EVENT_BYTES >> 20
+                    )));
+                }
                 if ended(decoder.info(), req.format) {
                     decoder.finish(&mut events);
                     deliver(&mut events, &mut clock, &mut last_error, on);
@@ -92,8 +99,11 @@ pub(super) async fn read_stream(
                     // missing.
                     None if decoder.info().finished => RunEnd::Complete,
                     None => RunEnd::Failed(Failure::Interrupted(format!(
-                        "no data for {} s; the server stalled",
-                        net.idle_timeout.as_secs()
+                        "no data for {} from {} after {} chunk(s): the server stalled \
+                         (the wait is [network] idle_timeout_secs)",
+                        seconds(net.idle_timeout),
+                        req.body["model"].as_str().unwrap_or("the model"),
+                        decoder.info().data_events,
                     ))),
                 };
             }
@@ -105,6 +115,16 @@ pub(super) async fn read_stream(
     }
     outcome.timings = clock.finish();
     end
+}
+
+/// `1.5 s`, `90 s`.
+pub(super) fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s:.1} s")
+    }
 }
 
 /// Whether the stream has said all it will: the `[DONE]` / `done:true` marker, or for

@@ -26,6 +26,12 @@ pub use openai::OpenAiDecoder;
 pub use sse::{SseEvent, SseParser};
 pub use think_tags::ThinkSplitter;
 
+/// The longest line, or event, a decoder takes: 8 MiB. Real events are a few hundred bytes
+/// (a whole non-streamed answer of a long reply is well under a megabyte); a longer one means
+/// the body is not what the dialect promised, and buffering it would let the server decide how
+/// much memory the client takes. The decoder stops there and says so ([`DecodeInfo::oversized`]).
+pub const MAX_EVENT_BYTES: usize = 8 << 20;
+
 /// The framing and dialect family of a response body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -77,6 +83,9 @@ pub struct DecodeInfo {
     /// when no [`StreamEvent`] comes out (held-back `<think>` text, empty deltas), so a caller
     /// can tell real progress from keep-alives.
     pub data_events: u64,
+    /// A line or an event longer than [`MAX_EVENT_BYTES`] arrived; decoding stopped there and
+    /// the rest of the body is ignored.
+    pub oversized: bool,
 }
 
 impl DecodeInfo {

@@ -50,6 +50,7 @@ impl OllamaDecoder {
                 out,
             );
         }
+        self.info.oversized = self.lines.oversized();
     }
 }
 

@@ -13,10 +13,16 @@
 //! * in [`SseParser::per_data_line`] mode every `data:` line is an event of its own (DashScope
 //!   native streams that never send a blank line).
 //!
+//! * a line, or an event's joined data, longer than [`MAX_EVENT_BYTES`] stops the framer: it
+//!   reports [`SseParser::oversized`], frees what it held and ignores the rest of the body, so a
+//!   hostile or broken server cannot make the client buffer without bound.
+//!
 //! Usage is pull-based: [`SseParser::push`] bytes, then call [`SseParser::next_event`] until it
 //! returns `None`; at end of body call [`SseParser::finish`] and drain again.
 
 use std::borrow::Cow;
+
+pub use super::MAX_EVENT_BYTES;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -62,6 +68,8 @@ pub(crate) struct LineReader {
     /// The stream may still start with a (possibly incomplete) byte order mark.
     bom_pending: bool,
     eof: bool,
+    /// A line longer than [`MAX_EVENT_BYTES`] arrived: nothing more is read.
+    oversized: bool,
 }
 
 impl LineReader {
@@ -85,6 +93,9 @@ impl LineReader {
     }
 
     pub(crate) fn push(&mut self, bytes: &[u8]) {
+        if self.oversized {
+            return;
+        }
         if self.pos > 0 {
             if self.pos == self.buf.len() {
                 self.buf.clear();
@@ -102,8 +113,24 @@ impl LineReader {
         self.eof = true;
     }
 
+    /// A line longer than [`MAX_EVENT_BYTES`] arrived (complete or not); the reader has let go
+    /// of its bytes and reads no more.
+    pub(crate) fn oversized(&self) -> bool {
+        self.oversized
+    }
+
+    fn overflow(&mut self) -> Option<&[u8]> {
+        self.oversized = true;
+        self.buf = Vec::new();
+        (self.pos, self.scan) = (0, 0);
+        None
+    }
+
     /// The next complete line, without its line break.
     pub(crate) fn next_line(&mut self) -> Option<&[u8]> {
+        if self.oversized {
+            return None;
+        }
         if self.bom_pending {
             let avail = &self.buf[self.pos..];
             if avail.len() >= BOM.len() {
@@ -131,6 +158,7 @@ impl LineReader {
             .iter()
             .position(|&b| b == b'\n' || (cr_breaks && b == b'\r'));
         match found {
+            Some(off) if from + off - start > MAX_EVENT_BYTES => self.overflow(),
             Some(off) => {
                 let end = from + off;
                 let mut next = end + 1;
@@ -145,6 +173,7 @@ impl LineReader {
                 self.scan = next;
                 Some(&self.buf[start..end])
             }
+            None if self.buf.len() - start > MAX_EVENT_BYTES => self.overflow(),
             None if self.eof && start < self.buf.len() => {
                 let end = self.buf.len();
                 self.pos = end;
@@ -180,6 +209,8 @@ struct Pending {
     last_event_id: Option<String>,
     retry: Option<u64>,
     comments: u32,
+    /// The data lines of one event joined up to more than [`MAX_EVENT_BYTES`].
+    oversized: bool,
 }
 
 impl Pending {
@@ -215,6 +246,12 @@ impl Pending {
                         status: self.status.take(),
                     };
                     return Some(ev);
+                }
+                if self.data.len() + value.len() >= MAX_EVENT_BYTES {
+                    self.oversized = true;
+                    self.data = String::new();
+                    self.has_data = false;
+                    return None;
                 }
                 if self.has_data {
                     self.data.push('\n');
@@ -310,15 +347,26 @@ impl SseParser {
         self.lines.finish();
     }
 
+    /// A line or an event of more than [`MAX_EVENT_BYTES`] arrived: no more events come.
+    pub fn oversized(&self) -> bool {
+        self.lines.oversized() || self.pending.oversized
+    }
+
     /// The next complete event, if the bytes pushed so far hold one.
     pub fn next_event(&mut self) -> Option<SseEvent> {
+        if self.pending.oversized {
+            return None;
+        }
         while let Some(line) = self.lines.next_line() {
             let text = line_str(line);
             if let Some(ev) = self.pending.line(&text) {
                 return Some(ev);
             }
+            if self.pending.oversized {
+                return None;
+            }
         }
-        if self.lines.eof && !self.drained {
+        if self.lines.eof && !self.drained && !self.oversized() {
             self.drained = true;
             return self.pending.dispatch();
         }
@@ -336,6 +384,7 @@ impl SseParser {
     /// Comment lines seen so far (`: keep-alive`, `:HTTP_STATUS/200`, bare `:` …).
     /// Copy what the framer learnt (comment count, last event id) into `info`.
     pub fn report(&self, info: &mut super::DecodeInfo) {
+        info.oversized = self.oversized();
         info.comments = self.comments();
         if info.last_event_id.as_deref() != self.last_event_id() {
             info.last_event_id = self.last_event_id().map(str::to_string);
