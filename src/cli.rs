@@ -263,7 +263,8 @@ pub struct SimArgs {
     /// Tokens per second per stream (0: as fast as possible).
     #[arg(long, value_name = "TOKENS_PER_S", default_value_t = 60.0)]
     pub rate: f64,
-    /// Fault to inject: 401, 429, 500, 503, drop, stall, malformed, error-event, trickle.
+    /// Fault to inject: 401, 403, 429, 429-bare, 429-ms, 500, 502, 503, reset, hang, drop,
+    /// stall, malformed, error-event, no-finish, html, gzip, huge-line, trickle.
     #[arg(long, value_name = "KIND")]
     pub fault: Option<String>,
     /// Inject the fault into the first N requests only (default: every request).

@@ -264,3 +264,68 @@ async fn https_to_a_plain_http_server_fails_the_handshake_clearly() {
     let out = thinkbench(&home, &args).await;
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
+
+/// Run `cmd` to its end; returns its output and its peak resident memory in MB, from the
+/// kernel's account of the child (`wait4`).
+#[expect(clippy::zombie_processes, reason = "the child is reaped by wait4, for its rusage")]
+fn output_and_peak_rss(mut cmd: std::process::Command) -> (Output, f64) {
+    use std::io::Read;
+    let mut child = cmd.spawn().expect("thinkbench runs");
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let mut stderr = String::new();
+    let _ = err.read_to_string(&mut stderr);
+    let mut status = 0;
+    // SAFETY: plain libc calls on our own child, whose pid std has not reaped.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32, "wait4");
+    let out = Output {
+        code: libc::WEXITSTATUS(status),
+        stdout: reader.join().unwrap(),
+        stderr,
+    };
+    (out, usage.ru_maxrss as f64 / 1024.0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_64_mb_line_is_refused_and_the_process_stays_small() {
+    let sim = sim(|c| {
+        c.fault = Some(Fault::HugeLine);
+        c.reasoning_tokens = Some(60);
+        c.answer_tokens = Some(40);
+    })
+    .await;
+    let home = Home::new();
+    let base = sim.openai_base_url();
+    let mut args = ask_args(&base, "openai", "qwen3.7-plus");
+    args.push("Explain the Monty Hall problem.");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_thinkbench"));
+    let reference = command(&home, &args, &[]);
+    let std_cmd = reference.as_std();
+    for (k, v) in std_cmd.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    cmd.args(std_cmd.get_args())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let (out, peak_mb) = tokio::task::spawn_blocking(move || output_and_peak_rss(cmd))
+        .await
+        .unwrap();
+    assert_eq!(out.code, 4, "{}", out.stderr);
+    assert!(out.stderr.contains("more than 8 MiB"), "{}", out.stderr);
+    assert!(out.stderr.contains("incomplete"), "{}", out.stderr);
+    // The reasoning before the line is kept (on stderr in plain mode).
+    assert!(out.stderr.len() > 100, "{}", out.stderr);
+    eprintln!("peak RSS on a 64 MB line: {peak_mb:.1} MB");
+    assert!(peak_mb < 64.0, "peak RSS {peak_mb:.1} MB on a 64 MB line");
+}

@@ -11,12 +11,24 @@ use super::wire_error::WireError;
 pub enum Fault {
     /// 401 with the invalid-API-key body.
     Unauthorized,
-    /// 429 with `Retry-After`.
+    /// 403 `AccessDenied`.
+    Forbidden,
+    /// 429 with `Retry-After` (seconds).
     RateLimited,
+    /// 429 with no hint of when to come back.
+    RateLimitedBare,
+    /// 429 with `retry-after-ms` only (as some gateways send it).
+    RateLimitedMs,
     /// 500 `InternalError`.
     ServerError,
+    /// 502 from a gateway: an HTML page, not JSON.
+    BadGateway,
     /// 503 `ModelUnavailable`.
     Unavailable,
+    /// The connection is closed after the request arrived, before any response.
+    Reset,
+    /// The request is taken and nothing is ever sent back (stalled before the first byte).
+    Hang,
     /// Some chunks, then the connection is aborted without a terminator.
     Drop,
     /// Some chunks, then silence while the connection stays open.
@@ -25,34 +37,62 @@ pub enum Fault {
     Malformed,
     /// Partial output, then an in-stream error (output moderation).
     ErrorEvent,
+    /// Some chunks, then a clean end of the body: no finish reason, no `[DONE]`.
+    NoFinish,
+    /// A 200 whose body is an HTML page (a proxy's or a login portal's).
+    Html,
+    /// The stream gzip-compressed (`Content-Encoding: gzip`) though the client did not ask.
+    Gzip,
+    /// Some chunks, then a 64 MB line with no line break.
+    HugeLine,
     /// The normal response, delivered in tiny slow pieces split mid-line and mid-character.
     Trickle,
 }
 
 impl Fault {
     /// Every fault, in the order of their names in [`Fault::NAMES`].
-    pub const ALL: [Fault; 9] = [
+    pub const ALL: [Fault; 19] = [
         Fault::Unauthorized,
+        Fault::Forbidden,
         Fault::RateLimited,
+        Fault::RateLimitedBare,
+        Fault::RateLimitedMs,
         Fault::ServerError,
+        Fault::BadGateway,
         Fault::Unavailable,
+        Fault::Reset,
+        Fault::Hang,
         Fault::Drop,
         Fault::Stall,
         Fault::Malformed,
         Fault::ErrorEvent,
+        Fault::NoFinish,
+        Fault::Html,
+        Fault::Gzip,
+        Fault::HugeLine,
         Fault::Trickle,
     ];
 
     /// The names [`Fault::from_str`] accepts.
-    pub const NAMES: [&'static str; 9] = [
+    pub const NAMES: [&'static str; 19] = [
         "401",
+        "403",
         "429",
+        "429-bare",
+        "429-ms",
         "500",
+        "502",
         "503",
+        "reset",
+        "hang",
         "drop",
         "stall",
         "malformed",
         "error-event",
+        "no-finish",
+        "html",
+        "gzip",
+        "huge-line",
         "trickle",
     ];
 
@@ -62,12 +102,8 @@ impl Fault {
     }
 
     /// Faults that replace the whole response with an HTTP error.
-    #[cfg(test)]
     pub fn is_status(self) -> bool {
-        matches!(
-            self,
-            Fault::Unauthorized | Fault::RateLimited | Fault::ServerError | Fault::Unavailable
-        )
+        status_error(self).is_some()
     }
 }
 
@@ -149,8 +185,12 @@ impl FaultSchedule {
 pub(crate) fn status_error(fault: Fault) -> Option<WireError> {
     match fault {
         Fault::Unauthorized => Some(WireError::unauthorized()),
-        Fault::RateLimited => Some(WireError::rate_limited()),
+        Fault::Forbidden => Some(WireError::forbidden()),
+        Fault::RateLimited | Fault::RateLimitedBare | Fault::RateLimitedMs => {
+            Some(WireError::rate_limited())
+        }
         Fault::ServerError => Some(WireError::internal()),
+        Fault::BadGateway => Some(WireError::bad_gateway()),
         Fault::Unavailable => Some(WireError::unavailable()),
         _ => None,
     }

@@ -26,8 +26,10 @@
 //!   the response; `drop`, `stall`, `malformed` and `error-event` strike after about a third of
 //!   the reasoning (of the answer when there is none); `trickle` slows the whole body.
 
+mod conns;
 mod faults;
 mod generate;
+mod gzip;
 mod ids;
 mod native_wire;
 mod openai_wire;

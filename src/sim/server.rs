@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use axum::serve::ListenerExt;
@@ -13,7 +13,9 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use super::conns::Connections;
 use super::faults::{FaultSchedule, status_error};
+use super::gzip::Gzipped;
 use super::ids::{IdSource, unix_now};
 use super::native_wire::{self, Format, NativeStream};
 use super::openai_wire::{self, OpenAiStream};
@@ -63,8 +65,27 @@ struct Shared {
     faults: FaultSchedule,
     ids: IdSource,
     records: Mutex<Vec<RecordedRequest>>,
+    conns: Connections,
     cancel: CancellationToken,
 }
+
+/// Marks a response from `chat` that must not be sent as it is (faults at the connection).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Misbehave {
+    /// Close the connection instead.
+    Reset,
+    /// Send nothing, ever (until the simulator stops).
+    Hang,
+}
+
+/// What a gateway shows when the service behind it is down.
+const BAD_GATEWAY_PAGE: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n\
+<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n";
+/// What a captive portal or a corporate proxy's login answers with, with status 200.
+const LOGIN_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>Sign in to continue</title></head>\n\
+<body><form action=\"/login\"><p>Sign in to use this network.</p></form></body></html>\n";
+/// The wait `429-ms` asks for.
+const RETRY_AFTER_MS: u64 = 250;
 
 /// A running simulator. Dropping it (or [`Simulator::shutdown`]) stops it.
 pub struct Simulator {
@@ -81,6 +102,7 @@ impl Simulator {
             faults: FaultSchedule::new(config.fault, config.fault_times),
             ids: IdSource::new(u64::from(addr.port())),
             records: Mutex::new(Vec::new()),
+            conns: Connections::default(),
             cancel: CancellationToken::new(),
             config,
         });
@@ -88,11 +110,14 @@ impl Simulator {
             .fallback(handle)
             .with_state(Arc::clone(&shared));
         // Small writes must leave at once: pacing and trickling are the point.
-        let listener = listener.tap_io(|tcp| {
+        let tapped = Arc::clone(&shared);
+        let listener = listener.tap_io(move |tcp| {
             let _ = tcp.set_nodelay(true);
+            tapped.conns.accepted(tcp);
         });
         let stop = shared.cancel.clone();
         tokio::spawn(async move {
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
             let served = axum::serve(listener, app)
                 .with_graceful_shutdown(stop.cancelled_owned())
                 .await;
@@ -216,7 +241,27 @@ struct Call<'a> {
 }
 
 impl Call<'_> {
+    /// The response of a status fault.
+    fn status_fault(&self, fault: Fault, err: &WireError) -> Response {
+        match fault {
+            Fault::BadGateway => page(StatusCode::BAD_GATEWAY, BAD_GATEWAY_PAGE),
+            Fault::RateLimitedBare => self.error_with(err, None),
+            Fault::RateLimitedMs => {
+                self.error_with(err, Some(("retry-after-ms", RETRY_AFTER_MS.to_string())))
+            }
+            _ => self.error(err),
+        }
+    }
+
     fn error(&self, err: &WireError) -> Response {
+        let retry = (err.status == 429).then(|| {
+            let secs = self.shared.config.retry_after_secs.to_string();
+            (header::RETRY_AFTER.as_str(), secs)
+        });
+        self.error_with(err, retry)
+    }
+
+    fn error_with(&self, err: &WireError, retry: Option<(&str, String)>) -> Response {
         tracing::debug!(
             "sim {} -> {} {}",
             self.request_id,
@@ -227,11 +272,8 @@ impl Call<'_> {
             .status(StatusCode::from_u16(err.status).unwrap_or(StatusCode::BAD_REQUEST))
             .header(header::CONTENT_TYPE, JSON_CONTENT_TYPE)
             .header("x-request-id", &self.request_id);
-        if err.status == 429 {
-            builder = builder.header(
-                header::RETRY_AFTER,
-                self.shared.config.retry_after_secs.to_string(),
-            );
+        if let Some((name, value)) = retry {
+            builder = builder.header(name, value);
         }
         finish(builder.body(Body::from(err.body(self.protocol, &self.request_id))))
     }
@@ -257,11 +299,20 @@ impl Call<'_> {
             rate: self.shared.config.rate,
             trickle: fault == Some(Fault::Trickle),
         };
+        let gzip = fault == Some(Fault::Gzip);
+        let source: Box<dyn Iterator<Item = Emit> + Send> = if gzip {
+            Box::new(Gzipped::new(source))
+        } else {
+            source
+        };
         let body = body_stream(source, pacing, &self.request_id, self.shared.cancel.clone());
         let mut builder = Response::builder()
             .status(StatusCode::OK)
             .header(header::CONTENT_TYPE, content_type)
             .header("x-request-id", &self.request_id);
+        if gzip {
+            builder = builder.header(header::CONTENT_ENCODING, "gzip");
+        }
         if content_type == SSE_CONTENT_TYPE {
             builder = builder
                 .header(header::CACHE_CONTROL, "no-cache")
@@ -297,6 +348,24 @@ impl Call<'_> {
     }
 }
 
+/// An HTML page with `status`, as a web server or gateway sends it.
+fn page(status: StatusCode, html: &'static str) -> Response {
+    finish(
+        Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, "text/html")
+            .body(Body::from(html)),
+    )
+}
+
+/// A response carrying a connection fault instead of content.
+fn misbehave(what: Misbehave) -> Response {
+    let mut r = Response::new(Body::empty());
+    *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    r.extensions_mut().insert(what);
+    r
+}
+
 fn finish(built: Result<Response, axum::http::Error>) -> Response {
     built.unwrap_or_else(|e| {
         tracing::warn!("simulator could not build a response: {e}");
@@ -306,7 +375,11 @@ fn finish(built: Result<Response, axum::http::Error>) -> Response {
     })
 }
 
-async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+) -> Response {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
     let route = route(&parts.method, &path);
@@ -349,7 +422,15 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             let names = shared.config.catalog.names_on(MODEL_STUDIO);
             call.json(openai_wire::models_body(&names))
         }
-        Route::Chat | Route::Native(_) => chat(&call, route, &parts.headers, json),
+        Route::Chat | Route::Native(_) => {
+            let response = chat(&call, route, &parts.headers, json);
+            match response.extensions().get::<Misbehave>() {
+                Some(Misbehave::Reset) => shared.conns.reset(peer),
+                Some(Misbehave::Hang) => shared.cancel.cancelled().await,
+                None => {}
+            }
+            response
+        }
     }
 }
 
@@ -367,8 +448,16 @@ fn chat(call: &Call<'_>, route: Route, headers: &HeaderMap, json: Option<Value>)
         }
     };
     let fault = call.shared.faults.take(forced);
-    if let Some(err) = fault.and_then(status_error) {
-        return call.error(&err);
+    if let Some(f) = fault
+        && let Some(err) = status_error(f)
+    {
+        return call.status_fault(f, &err);
+    }
+    match fault {
+        Some(Fault::Reset) => return misbehave(Misbehave::Reset),
+        Some(Fault::Hang) => return misbehave(Misbehave::Hang),
+        Some(Fault::Html) => return page(StatusCode::OK, LOGIN_PAGE),
+        _ => {}
     }
     let Some(json) = json else {
         return call.error(&WireError::invalid_parameter(

@@ -73,7 +73,13 @@ pub(crate) enum Emit {
     Stall,
 }
 
-/// Applies a stream fault (drop, stall, malformed, error-event) to an encoder's frames.
+/// The `huge-line` fault's line: 64 MB with no line break, sent in 64 KB pieces of one
+/// static buffer.
+const HUGE_LINE_BYTES: usize = 64 << 20;
+static HUGE_FILL: [u8; 64 * 1024] = [b'a'; 64 * 1024];
+
+/// Applies a stream fault (drop, stall, malformed, error-event, no-finish, huge-line) to an
+/// encoder's frames.
 pub(crate) struct Injector {
     encoder: Box<dyn Encoder>,
     fault: Option<Fault>,
@@ -89,7 +95,12 @@ impl Injector {
         let fault = fault.filter(|f| {
             matches!(
                 f,
-                Fault::Drop | Fault::Stall | Fault::Malformed | Fault::ErrorEvent
+                Fault::Drop
+                    | Fault::Stall
+                    | Fault::Malformed
+                    | Fault::ErrorEvent
+                    | Fault::NoFinish
+                    | Fault::HugeLine
             )
         });
         Injector {
@@ -115,6 +126,20 @@ impl Injector {
             }
             // The real frame follows on the next call.
             Fault::Malformed => Some(Emit::Control(self.encoder.malformed_frame())),
+            Fault::NoFinish => {
+                self.done = true;
+                None
+            }
+            Fault::HugeLine => {
+                self.done = true;
+                let fill = Bytes::from_static(&HUGE_FILL);
+                self.pending.extend(
+                    std::iter::repeat_n(fill, HUGE_LINE_BYTES / HUGE_FILL.len()).map(Emit::Control),
+                );
+                Some(Emit::Control(Bytes::from_static(
+                    b"data: {\"choices\":[{\"delta\":{\"content\":\"",
+                )))
+            }
             _ => {
                 let frames = self.encoder.error_frames(&WireError::output_inspection());
                 self.pending.extend(frames.into_iter().map(Emit::Control));

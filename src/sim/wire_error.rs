@@ -90,6 +90,28 @@ impl WireError {
         )
     }
 
+    pub fn forbidden() -> WireError {
+        WireError::new(
+            403,
+            "AccessDenied",
+            "access_denied",
+            "invalid_request_error",
+            "Access denied.",
+        )
+    }
+
+    /// What a gateway in front of the service says when it cannot reach it; sent as an HTML
+    /// page (see the server), the JSON shape is for completeness.
+    pub fn bad_gateway() -> WireError {
+        WireError::new(
+            502,
+            "BadGateway",
+            "bad_gateway",
+            "service_unavailable_error",
+            "Bad Gateway",
+        )
+    }
+
     pub fn unavailable() -> WireError {
         WireError::new(
             503,

@@ -129,6 +129,9 @@ impl Client {
                 Sent::Response(resp) if resp.status().is_success() => {
                     outcome.http_status = Some(resp.status().as_u16());
                     outcome.request_id = header_request_id(&resp);
+                    if let Some(why) = unreadable(&resp) {
+                        return self.done(outcome, RunEnd::Failed(Failure::Network(why)), started);
+                    }
                     on(RunEvent::Connected {
                         status: resp.status().as_u16(),
                         request_id: outcome.request_id.clone(),
@@ -277,6 +280,35 @@ enum Sent {
         retry: bool,
     },
     Cancelled,
+}
+
+/// Why a 2xx body cannot be a stream of the dialect, when its headers already say so: an HTML
+/// page (a proxy's, a login portal's, a wrong base URL's) or a compressed body that was never
+/// asked for (no `Accept-Encoding` is sent). Not retried: the request reached a server.
+fn unreadable(resp: &reqwest::Response) -> Option<String> {
+    let header = |name| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| inert(v).trim().to_ascii_lowercase())
+    };
+    if let Some(enc) = header(reqwest::header::CONTENT_ENCODING)
+        && !enc.is_empty()
+        && enc != "identity"
+    {
+        return Some(format!(
+            "the server sent a compressed body (Content-Encoding: {enc}) that was not asked \
+             for; a proxy in between may be compressing it"
+        ));
+    }
+    if header(reqwest::header::CONTENT_TYPE).is_some_and(|t| t.starts_with("text/html")) {
+        return Some(
+            "the server answered with an HTML page, not a stream: check the base URL, or \
+             sign in to the network's proxy or portal"
+                .into(),
+        );
+    }
+    None
 }
 
 fn header_request_id(resp: &reqwest::Response) -> Option<String> {

@@ -24,9 +24,19 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis((base as f64 * jitter) as u64)
 }
 
-/// `Retry-After` in seconds or as an HTTP date. A value that makes no sense counts as absent.
+/// What the server asks to wait: `retry-after-ms` (milliseconds, as OpenAI-style gateways send
+/// it) when present and sensible, else `Retry-After` in seconds or as an HTTP date. A value
+/// that makes no sense counts as absent.
 pub(super) fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
-    parse_retry_after(resp.headers().get("retry-after")?.to_str().ok()?)
+    let header = |name| resp.headers().get(name)?.to_str().ok();
+    header("retry-after-ms")
+        .and_then(parse_retry_after_ms)
+        .or_else(|| parse_retry_after(header("retry-after")?))
+}
+
+fn parse_retry_after_ms(v: &str) -> Option<Duration> {
+    let ms = v.trim().parse::<f64>().ok().filter(|m| *m >= 0.0)?;
+    Duration::try_from_secs_f64(ms / 1000.0).ok()
 }
 
 fn parse_retry_after(v: &str) -> Option<Duration> {
@@ -49,6 +59,21 @@ fn retry_after_at(v: &str, now: SystemTime) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_ms_is_milliseconds_and_nonsense_counts_as_absent() {
+        assert_eq!(
+            parse_retry_after_ms("250"),
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(
+            parse_retry_after_ms(" 1500.5 "),
+            Some(Duration::from_micros(1_500_500))
+        );
+        for bad in ["", "-5", "soon", "NaN", "inf"] {
+            assert_eq!(parse_retry_after_ms(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn nonsense_retry_after_values_count_as_absent() {
