@@ -267,7 +267,10 @@ async fn https_to_a_plain_http_server_fails_the_handshake_clearly() {
 
 /// Run `cmd` to its end; returns its output and its peak resident memory in MB, from the
 /// kernel's account of the child (`wait4`).
-#[expect(clippy::zombie_processes, reason = "the child is reaped by wait4, for its rusage")]
+#[expect(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, for its rusage"
+)]
 fn output_and_peak_rss(mut cmd: std::process::Command) -> (Output, f64) {
     use std::io::Read;
     let mut child = cmd.spawn().expect("thinkbench runs");

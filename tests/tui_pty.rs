@@ -43,6 +43,7 @@ fn workbench_in_a_real_terminal() {
         home: _home,
         dir: _,
         _master,
+        ..
     } = Pty::spawn(ROWS, COLS, &args, |_| {
         vec![("TB_PTY_KEY".into(), KEY.into())]
     });
@@ -175,6 +176,14 @@ fn a_panic_gives_the_terminal_back() {
     assert!(
         screen.contents().contains("panicking on purpose"),
         "the panic message is readable:\n{}",
+        screen.contents()
+    );
+    // And after it, where the log is.
+    let bare = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let log = pty.dir.join("state/thinkbench/thinkbench.log");
+    assert!(
+        bare(&screen.contents()).contains(&bare(&log.display().to_string())),
+        "the log path is told:\n{}",
         screen.contents()
     );
     let mut t: libc::termios = unsafe { std::mem::zeroed() };

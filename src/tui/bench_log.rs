@@ -89,13 +89,13 @@ impl BenchLog {
     pub fn write(&self) {
         let json = match serde_json::to_vec(self) {
             Ok(j) => j,
-            Err(e) => return eprintln!("thinkbench: {ENV}: {e}"),
+            Err(e) => return crate::logging::tell(format_args!("{ENV}: {e}")),
         };
         if let Err(e) = std::fs::write(&self.path, json) {
-            eprintln!(
-                "thinkbench: {ENV}: cannot write {}: {e}",
+            crate::logging::tell(format_args!(
+                "{ENV}: cannot write {}: {e}",
                 self.path.display()
-            );
+            ));
         }
     }
 }

@@ -154,7 +154,7 @@ pub async fn run(
     let mut wb = match prepare(&args, theme.as_deref()).await {
         Ok(wb) => wb,
         Err(e) => {
-            eprintln!("thinkbench: {e}");
+            crate::logging::tell(format_args!("{e}"));
             return exit::USAGE;
         }
     };
@@ -170,7 +170,7 @@ pub async fn run(
         match storage::attach(&mut wb.state, &mut wb.effects, store, how) {
             Ok(persist) => wb.persist = persist,
             Err(e) => {
-                eprintln!("thinkbench: {e}");
+                crate::logging::tell(format_args!("{e}"));
                 return exit::USAGE;
             }
         }
@@ -183,7 +183,7 @@ pub async fn run(
         ) {
             Ok(out) => apply(&mut wb, out.effects),
             Err(e) => {
-                eprintln!("thinkbench: {e}");
+                crate::logging::tell(format_args!("{e}"));
                 return exit::USAGE;
             }
         }
@@ -192,7 +192,7 @@ pub async fn run(
     let mut guard = match TerminalGuard::enter() {
         Ok(g) => g,
         Err(e) => {
-            eprintln!("thinkbench: cannot set up the terminal: {e}");
+            crate::logging::tell(format_args!("cannot set up the terminal: {e}"));
             return exit::USAGE;
         }
     };
@@ -211,7 +211,7 @@ pub async fn run(
     match result {
         Ok(_) => exit::OK,
         Err(e) => {
-            eprintln!("thinkbench: terminal error: {e}");
+            crate::logging::tell(format_args!("terminal error: {e}"));
             exit::FAILURE
         }
     }

@@ -135,18 +135,18 @@ pub fn finish(state: &State, persist: &mut Persister) {
             if let Some(s) = &state.session
                 && !state.conversation.turns.is_empty()
             {
-                eprintln!(
-                    "thinkbench: session {} saved; `thinkbench --session {}` (or --continue) resumes it",
+                crate::logging::tell(format_args!(
+                    "session {} saved; `thinkbench --session {}` (or --continue) resumes it",
                     s.id, s.id
-                );
+                ));
             }
         }
         Some(Err(e)) => {
-            eprintln!("thinkbench: the session could not be saved: {e}");
+            crate::logging::tell(format_args!("the session could not be saved: {e}"));
             rescue(state);
         }
         None => {
-            eprintln!("thinkbench: the session database is slow to answer");
+            crate::logging::tell("the session database is slow to answer");
             rescue(state);
         }
     }
@@ -181,15 +181,15 @@ fn rescue(state: &State) {
             f.sync_all()
         });
     match written {
-        Ok(()) => eprintln!(
-            "thinkbench: it is kept in {}; the next start stores it (or: thinkbench sessions import {})",
+        Ok(()) => crate::logging::tell(format_args!(
+            "it is kept in {}; the next start stores it (or: thinkbench sessions import {})",
             path.display(),
             path.display()
-        ),
-        Err(e) => eprintln!(
-            "thinkbench: it could not be kept in {} either: {e}",
+        )),
+        Err(e) => crate::logging::tell(format_args!(
+            "it could not be kept in {} either: {e}",
             path.display()
-        ),
+        )),
     }
 }
 

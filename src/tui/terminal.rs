@@ -60,7 +60,17 @@ fn install_panic_hook() {
                 return;
             }
             restore();
+            tracing::error!("panicked: {info}");
             previous(info);
+            // After the message, on the restored terminal: where to look and what to send.
+            if let Some(log) = crate::logging::path() {
+                let _ = writeln!(
+                    io::stderr(),
+                    "thinkbench crashed; the terminal was restored. The log is {} \
+                     (set THINKBENCH_LOG=debug for more).",
+                    log.display()
+                );
+            }
         }));
     });
 }
@@ -77,6 +87,11 @@ const OUTPUT_BUFFER: usize = 64 * 1024;
 pub struct FrameBuffer<W: Write = io::Stdout> {
     out: W,
     pending: Vec<u8>,
+    /// A write failed: the terminal is gone (closed window, hung-up line). Later output is
+    /// dropped instead of failing again, so tearing down (ratatui shows the cursor when its
+    /// terminal is dropped, and reports a failure with `eprintln!`, which panics on a dead
+    /// stderr) cannot turn a closed terminal into a crash.
+    gone: bool,
 }
 
 impl<W: Write> FrameBuffer<W> {
@@ -84,6 +99,7 @@ impl<W: Write> FrameBuffer<W> {
         FrameBuffer {
             out,
             pending: Vec::with_capacity(OUTPUT_BUFFER),
+            gone: false,
         }
     }
 }
@@ -94,10 +110,18 @@ impl<W: Write> Write for FrameBuffer<W> {
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {
-        let written = self.out.write_all(&self.pending);
+        if self.gone {
+            self.pending.clear();
+            return Ok(());
+        }
+        let written = self
+            .out
+            .write_all(&self.pending)
+            .and_then(|()| self.out.flush());
         self.pending.clear();
-        written?;
-        self.out.flush()
+        // The first failure is reported (the loop ends on it), later ones are not.
+        self.gone = written.is_err();
+        written
     }
 }
 
@@ -161,6 +185,13 @@ impl TerminalGuard {
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();
+        // ratatui shows the cursor when its terminal is dropped and reports a failure with
+        // `eprintln!`, which panics when stderr is a terminal that was closed. Show it here:
+        // a failure marks the output gone, the second try then succeeds quietly, and the drop
+        // finds nothing left to do.
+        if self.terminal.show_cursor().is_err() {
+            let _ = self.terminal.show_cursor();
+        }
     }
 }
 

@@ -64,6 +64,7 @@ pub struct Pty {
     pub dir: std::path::PathBuf,
     /// Kept open: the terminal lives as long as its master side.
     pub _master: Box<dyn portable_pty::MasterPty + Send>,
+    hung_up: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Pty {
@@ -128,10 +129,14 @@ impl Pty {
             raw: Arc::new(Mutex::new(Vec::new())),
         };
         let (parser, raw) = (screen.parser.clone(), screen.raw.clone());
+        let hung_up = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = hung_up.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
+                // After `hang_up` the reader lets go of the master at its next read, the last
+                // hold on it: the terminal is then closed.
+                if n == 0 || stop.load(std::sync::atomic::Ordering::SeqCst) {
                     break;
                 }
                 parser.lock().unwrap().process(&buf[..n]);
@@ -146,7 +151,25 @@ impl Pty {
             home,
             dir: dir.to_path_buf(),
             _master: pair.master,
+            hung_up,
         }
+    }
+
+    /// Close the terminal as a window closing does: the master side goes away (once the
+    /// reader's pending read returns, which the next output from the program makes happen).
+    /// What the program wrote until then is in `screen`.
+    pub fn hang_up(
+        self,
+    ) -> (
+        Box<dyn portable_pty::Child + Send + Sync>,
+        Screen,
+        tempfile::TempDir,
+    ) {
+        self.hung_up
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        drop(self.writer);
+        drop(self._master);
+        (self.child, self.screen, self.home)
     }
 
     pub fn send(&mut self, bytes: &[u8]) {
