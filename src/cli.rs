@@ -280,6 +280,11 @@ pub struct SimArgs {
     /// (benchmarks look for them on screen; the lengths stay as set).
     #[arg(long)]
     pub markers: bool,
+    /// Hostile text instead of generated text: "escapes" (terminal escape and control
+    /// sequences, bidi overrides, zero-width characters) or "huge" (a line of a million
+    /// characters, then 50,000 lines).
+    #[arg(long, value_name = "KIND", default_value = "off")]
+    pub hostile: crate::sim::Hostile,
     /// Accept only this API key (default: any non-empty key).
     #[arg(
         long,

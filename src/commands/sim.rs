@@ -26,6 +26,7 @@ pub async fn run(args: SimArgs) -> u8 {
         reasoning_tokens: args.reasoning_tokens,
         answer_tokens: args.answer_tokens,
         markers: args.markers,
+        hostile: args.hostile,
         ..SimConfig::default()
     };
     let sim = match Simulator::start(config).await {

@@ -29,6 +29,9 @@ impl Script {
 /// The script for `prompt` (the last user message, with any trailing `/think` or `/no_think`
 /// removed and surrounding whitespace trimmed). With `thinking` false the reasoning is empty.
 pub fn script(model: &str, prompt: &str, thinking: bool, cfg: &SimConfig) -> Script {
+    if let Some((reasoning, answer)) = super::hostile::pieces(cfg.hostile, thinking) {
+        return Script { reasoning, answer };
+    }
     let mut rng = Rng::seeded(&[model, if thinking { "1" } else { "0" }, prompt]);
     let words = Keywords::from_prompt(prompt);
     let mut reasoning = if thinking {

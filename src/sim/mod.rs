@@ -30,6 +30,7 @@ mod conns;
 mod faults;
 mod generate;
 mod gzip;
+mod hostile;
 mod ids;
 mod native_wire;
 mod openai_wire;
@@ -43,6 +44,7 @@ use crate::catalog::Catalog;
 
 pub use faults::{Fault, ParseFaultError};
 pub use generate::{Script, count_tokens, script, tokenize};
+pub use hostile::{ANSWER as HOSTILE_ANSWER, HOSTILE_END, HUGE_LINE_CHARS, HUGE_LINES, Hostile};
 pub use server::{RecordedRequest, Simulator};
 
 /// The request header that forces a fault on one request (tests only; real clients never send it).
@@ -68,6 +70,8 @@ pub struct SimConfig {
     /// End the reasoning and the answer with fixed markers ([`generate::REASONING_MARKER`],
     /// [`generate::ANSWER_MARKER`]) that a benchmark can look for on screen.
     pub markers: bool,
+    /// Hostile text instead of the generated text ([`Hostile`]).
+    pub hostile: Hostile,
     /// The `Retry-After` value sent with 429 responses.
     pub retry_after_secs: u64,
     /// The models the simulator serves (its Model Studio entries).
@@ -85,6 +89,7 @@ impl Default for SimConfig {
             reasoning_tokens: None,
             answer_tokens: None,
             markers: false,
+            hostile: Hostile::Off,
             retry_after_secs: 1,
             catalog: Catalog::builtin(),
         }
