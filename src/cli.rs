@@ -88,6 +88,10 @@ pub struct ConnectArgs {
     /// Read the API key from this environment variable.
     #[arg(long, value_name = "VAR")]
     pub api_key_env: Option<String>,
+    /// Accept a plain http:// base URL on a public host (the key and every prompt then cross
+    /// the network unencrypted). Loopback and private hosts never need it.
+    #[arg(long)]
+    pub allow_http: bool,
     /// Model name (case-sensitive, as on the wire).
     #[arg(long, short = 'm', value_name = "M")]
     pub model: Option<String>,
@@ -109,6 +113,7 @@ impl ConnectArgs {
             base_url: None,
             protocol: None,
             api_key_env: None,
+            allow_http: false,
             model: None,
             config: self.config.clone(),
             demo,

@@ -99,6 +99,24 @@ impl Connection {
                 Some(spec)
             }
         };
+        if let Some(spec) = &spec
+            && let Some(host) = public_plain_http(&spec.base_url)
+        {
+            let allowed = args.allow_http
+                || config
+                    .providers
+                    .get(&spec.name)
+                    .and_then(|p| p.allow_http)
+                    .unwrap_or(false);
+            if !allowed {
+                return Err(ConfigError::new(format!(
+                    "provider \"{}\": {} is plain HTTP to a public host ({host}): the API key \
+                     and every prompt would cross the network unencrypted. Use https://, or \
+                     accept it with --allow-http (allow_http = true under [providers.{}])",
+                    spec.name, spec.base_url, spec.name
+                )));
+            }
+        }
         let (spec, key, demo) = match spec {
             Some(spec) => {
                 let (source, name) = (spec.key.clone(), spec.name.clone());
@@ -170,7 +188,7 @@ impl Connection {
         if self.is_demo() {
             return format!("DEMO simulator ({})", self.spec.protocol.as_str());
         }
-        match self.spec.region {
+        let mut label = match self.spec.region {
             Some(r) => format!(
                 "{} ({}, {})",
                 self.spec.name,
@@ -178,16 +196,55 @@ impl Connection {
                 self.spec.protocol.as_str()
             ),
             None => format!("{} ({})", self.spec.name, self.spec.protocol.as_str()),
+        };
+        if public_plain_http(&self.spec.base_url).is_some() {
+            label.push_str(" · ⚠ plain HTTP");
         }
+        label
     }
 }
 
-fn looks_like_env_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 128
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !s.starts_with(|c: char| c.is_ascii_digit())
-        && !s.starts_with("sk-")
+/// The host of `url` when it is plain `http://` to a host that is neither loopback nor on a
+/// private network: where a key sent in the clear could be read on the way.
+pub fn public_plain_http(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("http://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit('@').next().unwrap_or("");
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host_port.split(':').next().unwrap_or(""),
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let local = match host.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => {
+            ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
+        }
+        Ok(std::net::IpAddr::V6(ip)) => {
+            let first = ip.segments()[0];
+            ip.is_loopback()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || ip
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| v4.is_loopback() || v4.is_private())
+        }
+        // A name: localhost, a bare LAN name, or a name under a private-use suffix.
+        Err(_) => {
+            host == "localhost"
+                || !host.contains('.')
+                || [
+                    ".localhost",
+                    ".local",
+                    ".lan",
+                    ".internal",
+                    ".home.arpa",
+                    ".test",
+                ]
+                .iter()
+                .any(|s| host.ends_with(s))
+        }
+    };
+    (!local && !host.is_empty()).then_some(host)
 }
 
 fn parse_protocol(s: &str) -> Result<Protocol, ConfigError> {
@@ -218,4 +275,48 @@ async fn start_sim(cfg: SimConfig) -> Result<Simulator, ConfigError> {
     Simulator::start(cfg)
         .await
         .map_err(|e| ConfigError::new(format!("cannot start the built-in simulator: {e}")))
+}
+
+fn looks_like_env_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 128
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+        && !s.starts_with("sk-")
+}
+
+#[cfg(test)]
+mod plain_http_tests {
+    use super::public_plain_http;
+
+    #[test]
+    fn plain_http_is_public_only_off_the_local_and_private_networks() {
+        for local in [
+            "http://127.0.0.1:8000/v1",
+            "http://localhost:11434",
+            "http://[::1]:8080/v1",
+            "http://10.1.2.3/v1",
+            "http://172.20.0.5:8000",
+            "http://192.168.1.9:8080/v1",
+            "http://169.254.1.1",
+            "http://[fd00::1]:8000",
+            "http://gpu-box:8000/v1",
+            "http://llm.internal/v1",
+            "http://mac.local:1234",
+            "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
+        ] {
+            assert_eq!(public_plain_http(local), None, "{local}");
+        }
+        for (public, host) in [
+            (
+                "http://dashscope-intl.aliyuncs.com/compatible-mode/v1",
+                "dashscope-intl.aliyuncs.com",
+            ),
+            ("http://user:pw@8.8.8.8:80/v1", "8.8.8.8"),
+            ("http://[2001:db8::1]/v1", "2001:db8::1"),
+            ("http://Example.COM.", "example.com"),
+        ] {
+            assert_eq!(public_plain_http(public).as_deref(), Some(host), "{public}");
+        }
+    }
 }

@@ -316,3 +316,53 @@ async fn a_slow_key_command_is_announced_on_stderr() {
     assert!(sim.requests()[0].authorized);
     assert!(!out.stdout.contains(KEY) && !out.stderr.contains(KEY));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_to_a_public_host_needs_allow_http_and_is_shown() {
+    use thinkbench::cli::ConnectArgs;
+    use thinkbench::config::Config;
+    use thinkbench::connect::{Connection, Opening};
+    let home = Home::new();
+    // A documentation address: public, and nothing answers there.
+    let public = "http://192.0.2.1/v1";
+    let out = thinkbench(
+        &home,
+        &["ask", "--base-url", public, "--api-key-env", KEY_VAR, "hi"],
+    )
+    .await;
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    for needle in [
+        "plain HTTP to a public host (192.0.2.1)",
+        "--allow-http",
+        "https://",
+    ] {
+        assert!(out.stderr.contains(needle), "{needle}: {}", out.stderr);
+    }
+    assert!(!out.stderr.contains(KEY));
+    // Accepted with the flag, and the connection says so where the status line shows it.
+    // Any variable that is set serves as the key here (nothing is sent); setting one of our
+    // own would race the other tests' child processes.
+    let args = ConnectArgs {
+        base_url: Some(public.into()),
+        api_key_env: Some("PATH".into()),
+        allow_http: true,
+        ..ConnectArgs::default()
+    };
+    let conn = Connection::open_with(&args, &Config::default(), Opening::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(conn.label().contains("plain HTTP"), "{}", conn.label());
+    // Loopback needs nothing, and says nothing.
+    let local = ConnectArgs {
+        base_url: Some("http://127.0.0.1:9/v1".into()),
+        ..args
+    };
+    let local = ConnectArgs {
+        allow_http: false,
+        ..local
+    };
+    let conn = Connection::open_with(&local, &Config::default(), Opening::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!conn.label().contains("plain HTTP"), "{}", conn.label());
+}

@@ -62,6 +62,8 @@ pub struct ProviderFile {
     pub api_key_cmd: Option<String>,
     pub model: Option<String>,
     pub think_tags: Option<ThinkTags>,
+    /// Accept a plain `http://` base_url on a public host (see `--allow-http`).
+    pub allow_http: Option<bool>,
 }
 
 /// The whole config file.
