@@ -2,13 +2,15 @@
 //! of cutting the bytes (whole, one byte at a time, in two at every offset, random-sized chunks),
 //! must give exactly the values in `tests/fixtures/wire/expected.json`.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use thinkbench::provider::decode::{
-    self, DecodeInfo, SseParser, ThinkTags, WireFormat, parse_error_body,
+    DecodeInfo, SseParser, ThinkTags, WireFormat, parse_error_body,
 };
 use thinkbench::provider::{ApiError, StreamEvent, Transcript, Usage};
 
@@ -127,18 +129,13 @@ fn splittings(bytes: &[u8]) -> Vec<(String, Vec<&[u8]>)> {
 }
 
 fn decode_chunks(format: WireFormat, tags: ThinkTags, chunks: &[&[u8]]) -> Decoded {
-    let mut d = decode::decoder(format, tags);
-    let mut events = Vec::new();
-    for c in chunks {
-        d.feed(c, &mut events);
-    }
-    d.finish(&mut events);
+    let (events, info) = common::decode(format, tags, chunks);
     let mut transcript = Transcript::default();
     transcript.extend(&events);
     Decoded {
         events,
         transcript,
-        info: d.info().clone(),
+        info,
     }
 }
 

@@ -12,13 +12,15 @@
 //! `FUZZ_CASES=1000000 cargo test --release --test decode_fuzz`. Sizes that are too large
 //! for a property (a 100 MB line, a million events) are in `tests/decode_limits.rs`.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use thinkbench::provider::StreamEvent;
-use thinkbench::provider::decode::{self, DecodeInfo, ThinkTags, WireFormat};
+use thinkbench::provider::decode::{DecodeInfo, ThinkTags, WireFormat};
 
 const FORMATS: [WireFormat; 3] = [
     WireFormat::OpenAiSse,
@@ -92,16 +94,8 @@ impl Decoded {
 }
 
 fn decode_chunks(format: WireFormat, tags: ThinkTags, chunks: &[&[u8]]) -> Decoded {
-    let mut d = decode::decoder(format, tags);
-    let mut events = Vec::new();
-    for c in chunks {
-        d.feed(c, &mut events);
-    }
-    d.finish(&mut events);
-    Decoded {
-        events,
-        info: d.info().clone(),
-    }
+    let (events, info) = common::decode(format, tags, chunks);
+    Decoded { events, info }
 }
 
 /// `bytes` cut at `cuts` (positions taken modulo the length, in any order).

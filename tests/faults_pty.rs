@@ -60,25 +60,12 @@ fn each_fault_family_shows_on_the_message_keeps_the_text_and_the_next_message_wo
                 ..config()
             }))
             .unwrap();
-        let base = sim.openai_base_url();
-        let args = [
-            "--base-url",
-            base.as_str(),
-            "--api-key-env",
-            "TB_PTY_KEY",
-            "--model",
-            "qwen3.7-plus",
-        ];
-        let mut pty = Pty::spawn(44, 150, &args, |home| {
-            let dir = home.join("config/thinkbench");
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(
-                dir.join("config.toml"),
-                "[network]\nidle_timeout_secs = 1\nmax_retries = 1\nmax_retry_wait_secs = 1\n",
-            )
-            .unwrap();
-            vec![("TB_PTY_KEY".into(), "sk-any".into())]
-        });
+        let mut pty = Pty::against(
+            44,
+            150,
+            &sim.openai_base_url(),
+            "[network]\nidle_timeout_secs = 1\nmax_retries = 1\nmax_retry_wait_secs = 1\n",
+        );
         pty.screen
             .wait_for("the workbench", LONG, |s| s.text().contains("Ctrl+Q quit"));
         pty.send(PROMPT.as_bytes());

@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::contains;
+
 use std::time::Duration;
 
 use common::pty::{Pty, Screen, right_pane_column};
@@ -26,21 +28,12 @@ fn start(hostile: Hostile) -> (tokio::runtime::Runtime, Simulator, Pty) {
             ..SimConfig::default()
         }))
         .unwrap();
-    let base = sim.openai_base_url();
-    let args = [
-        "--base-url",
-        base.as_str(),
-        "--api-key-env",
-        "TB_PTY_KEY",
-        "--model",
-        "qwen3.7-plus",
-    ];
-    let pty = Pty::spawn(ROWS, COLS, &args, |home| {
-        let dir = home.join("config/thinkbench");
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("config.toml"), "clipboard = \"osc52\"\n").unwrap();
-        vec![("TB_PTY_KEY".into(), "sk-any".into())]
-    });
+    let pty = Pty::against(
+        ROWS,
+        COLS,
+        &sim.openai_base_url(),
+        "clipboard = \"osc52\"\n",
+    );
     (rt, sim, pty)
 }
 
@@ -54,10 +47,6 @@ fn ask_and_wait(pty: &mut Pty, timeout: Duration) {
         let status = text.lines().last().unwrap_or("");
         text.contains(HOSTILE_END) && !status.contains("streaming")
     });
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// Every pane border is where the layout put it, on every row: nothing moved the cursor or

@@ -6,7 +6,7 @@
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use common::pty::Pty;
@@ -15,26 +15,6 @@ use thinkbench::sim::{Fault, SimConfig, Simulator};
 
 const CANARY: &str = "sk-canary-7f3e9d2c41b8";
 const CANARY_VAR: &str = "TB_CANARY_KEY";
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(files(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
 
 /// The environment every run gets: the canary, the most verbose logging, and the home's cache
 /// directory (the helpers set the other three).

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::{contains, files};
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -66,27 +68,6 @@ fn start(dir: &Path, args: &[String], extra: &[&str], env: &[(&str, &str)]) -> P
 
 fn db_path(dir: &Path) -> PathBuf {
     dir.join("data/thinkbench/sessions.db")
-}
-
-/// Every file under `dir`, recursively.
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(files(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// No file the app wrote holds the key or an Authorization header.

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::contains;
+
 use std::time::{Duration, Instant};
 
 use common::pty::Pty;
@@ -30,10 +32,6 @@ fn streaming_workbench() -> Pty {
     pty.screen
         .wait_for("the stream", LONG, |s| s.text().contains("streaming"));
     pty
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 fn count(haystack: &[u8], needle: &[u8]) -> usize {

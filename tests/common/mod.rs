@@ -124,3 +124,43 @@ pub fn ask_args<'a>(base_url: &'a str, protocol: &'a str, model: &'a str) -> Vec
         model,
     ]
 }
+
+/// Whether `needle` occurs in `haystack`.
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Every file under `dir`, recursively.
+pub fn files(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// `chunks` through a fresh decoder for `format`, then its end: the events and what it learnt.
+pub fn decode(
+    format: thinkbench::provider::decode::WireFormat,
+    tags: thinkbench::provider::decode::ThinkTags,
+    chunks: &[&[u8]],
+) -> (
+    Vec<thinkbench::provider::StreamEvent>,
+    thinkbench::provider::decode::DecodeInfo,
+) {
+    let mut d = thinkbench::provider::decode::decoder(format, tags);
+    let mut events = Vec::new();
+    for c in chunks {
+        d.feed(c, &mut events);
+    }
+    d.finish(&mut events);
+    (events, d.info().clone())
+}

@@ -84,6 +84,25 @@ impl Pty {
         pty
     }
 
+    /// Start the workbench in a `cols`×`rows` terminal against the OpenAI-style server at
+    /// `base_url` (model `qwen3.7-plus`, any key), with `config` as its config file.
+    pub fn against(rows: u16, cols: u16, base_url: &str, config: &str) -> Pty {
+        let args = [
+            "--base-url",
+            base_url,
+            "--api-key-env",
+            "TB_PTY_KEY",
+            "--model",
+            "qwen3.7-plus",
+        ];
+        Pty::spawn(rows, cols, &args, |home| {
+            let dir = home.join("config/thinkbench");
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("config.toml"), config).unwrap();
+            vec![("TB_PTY_KEY".into(), "sk-any".into())]
+        })
+    }
+
     /// Start `thinkbench ARGS` with its XDG directories in `dir` (which outlives the run, so
     /// that a second run finds what the first stored), with `env` added.
     pub fn spawn_in(
