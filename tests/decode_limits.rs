@@ -49,7 +49,8 @@ const FORMATS: [WireFormat; 3] = [
     WireFormat::OllamaNdjson,
 ];
 
-/// Feed `prefix`, then `total` bytes of `fill` in 64 KB network-sized chunks, then `suffix`.
+/// Feed `prefix`, then `total` bytes of `fill` in 64 KB network-sized chunks, then `suffix`:
+/// the events and whether the decoder found a line or event too long.
 fn feed_long(
     format: WireFormat,
     prefix: &[u8],
@@ -61,10 +62,11 @@ fn feed_long(
     let mut events = Vec::new();
     d.feed(prefix, &mut events);
     let chunk = vec![fill; 64 * 1024];
-    let mut sent = 0;
-    while sent < total {
-        d.feed(&chunk, &mut events);
-        sent += chunk.len();
+    let mut left = total;
+    while left > 0 {
+        let n = left.min(chunk.len());
+        d.feed(&chunk[..n], &mut events);
+        left -= n;
     }
     d.feed(suffix, &mut events);
     d.finish(&mut events);
@@ -97,12 +99,16 @@ fn oversized_input_is_refused_within_bounded_memory() {
         );
     }
 
-    // A line just under the limit is still an event.
-    let mut out = (Vec::new(), false);
-    let prefix = b"data: {\"choices\":[{\"delta\":{\"content\":\"";
-    feed_long_exact(&mut out, prefix, MAX_EVENT_BYTES - 4 * 1024 * 1024);
-    assert!(!out.1, "a 4 MB event is within the limit");
-    match &out.0[..] {
+    // A line under the limit is still an event.
+    let (events, oversized) = feed_long(
+        WireFormat::OpenAiSse,
+        b"data: {\"choices\":[{\"delta\":{\"content\":\"",
+        b'a',
+        MAX_EVENT_BYTES - 4 * MB,
+        b"\"}}]}\n\n",
+    );
+    assert!(!oversized, "a 4 MB event is within the limit");
+    match &events[..] {
         [StreamEvent::Answer(a)] => assert_eq!(a.len(), MAX_EVENT_BYTES - 4 * MB),
         other => panic!("{} events", other.len()),
     }
@@ -145,21 +151,4 @@ fn oversized_input_is_refused_within_bounded_memory() {
         });
         assert!(peak < MB, "{format:?}: {} KB live", peak / 1024);
     }
-}
-
-/// One event whose text is `len` bytes of `a`, in 64 KB chunks.
-fn feed_long_exact(out: &mut (Vec<StreamEvent>, bool), prefix: &[u8], len: usize) {
-    let mut d = decode::decoder(WireFormat::OpenAiSse, ThinkTags::Off);
-    let mut events = Vec::new();
-    d.feed(prefix, &mut events);
-    let chunk = vec![b'a'; 64 * 1024];
-    let mut left = len;
-    while left > 0 {
-        let n = left.min(chunk.len());
-        d.feed(&chunk[..n], &mut events);
-        left -= n;
-    }
-    d.feed(b"\"}}]}\n\n", &mut events);
-    d.finish(&mut events);
-    *out = (events, d.info().oversized);
 }

@@ -54,7 +54,7 @@ fn settings() -> NetworkSettings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
     Clean,
-    Sim(FaultKey),
+    Sim(Fault),
     /// Nobody listens on the port.
     Refused,
     /// The user cancels while the server sends nothing.
@@ -63,21 +63,11 @@ enum Kind {
     CancelStall,
 }
 
-/// `Fault` with an order, for the figures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct FaultKey(usize);
-
-impl FaultKey {
-    fn fault(self) -> Fault {
-        Fault::ALL[self.0]
-    }
-}
-
 impl Kind {
     fn name(self) -> String {
         match self {
             Kind::Clean => "none".into(),
-            Kind::Sim(f) => f.fault().name().into(),
+            Kind::Sim(f) => f.name().into(),
             Kind::Refused => "refused".into(),
             Kind::CancelHang => "cancel (hang)".into(),
             Kind::CancelStall => "cancel (stall)".into(),
@@ -97,21 +87,17 @@ fn draw(rng: &mut u64) -> Kind {
     loop {
         let k = (next() % kinds as u64) as usize;
         let kind = match k {
-            k if k < Fault::ALL.len() => Kind::Sim(FaultKey(k)),
+            k if k < Fault::ALL.len() => Kind::Sim(Fault::ALL[k]),
             k if k == Fault::ALL.len() => Kind::Clean,
             k if k == Fault::ALL.len() + 1 => Kind::Refused,
             k if k == Fault::ALL.len() + 2 => Kind::CancelHang,
             _ => Kind::CancelStall,
         };
-        if kind == Kind::Sim(FaultKey(index_of(Fault::HugeLine))) && next() % 4 != 0 {
+        if kind == Kind::Sim(Fault::HugeLine) && next() % 4 != 0 {
             continue;
         }
         return kind;
     }
-}
-
-fn index_of(f: Fault) -> usize {
-    Fault::ALL.iter().position(|x| *x == f).unwrap()
 }
 
 fn target(base: &str, protocol: Protocol) -> Target {
@@ -265,7 +251,7 @@ fn check(run: &Run, full: &Transcript, sent: usize) {
         Kind::Refused => ("network failure", retried, 0, None, "could not connect"),
         Kind::CancelHang => ("cancelled", 1, 1, None, "cancelled"),
         Kind::CancelStall => ("cancelled", 1, 1, None, "cancelled"),
-        Kind::Sim(f) => match f.fault() {
+        Kind::Sim(f) => match f {
             Fault::Malformed | Fault::Trickle => ("complete", 1, 1, Some(true), "complete"),
             Fault::Unauthorized => ("API error", 1, 1, None, "401"),
             Fault::Forbidden => ("API error", 1, 1, None, "403"),
@@ -298,10 +284,10 @@ fn check(run: &Run, full: &Transcript, sent: usize) {
         None => {}
     }
     if let Kind::Sim(f) = run.kind {
-        if matches!(f.fault(), Fault::Unauthorized | Fault::Forbidden) {
+        if matches!(f, Fault::Unauthorized | Fault::Forbidden) {
             assert!(!partial, "{label}: no text from an error");
         }
-        if f.fault() == Fault::Malformed {
+        if f == Fault::Malformed {
             assert!(
                 run.outcome.info.malformed >= 1,
                 "{label}: the skipped chunk is counted"
@@ -309,7 +295,7 @@ fn check(run: &Run, full: &Transcript, sent: usize) {
         }
         // A status fault's error carries the HTTP status; an error inside a stream came
         // with a 200.
-        if f.fault().is_status() {
+        if f.is_status() {
             assert_eq!(run.outcome.http_status, api_status(end), "{label}: status");
         } else if let Some(s) = run.outcome.http_status {
             assert_eq!(s, 200, "{label}: a stream starts with a 200");
@@ -323,8 +309,8 @@ fn check(run: &Run, full: &Transcript, sent: usize) {
         "{label}: a wait before each retry"
     );
     let asked = match run.kind {
-        Kind::Sim(f) if f.fault() == Fault::RateLimited => Some(Duration::from_secs(1)),
-        Kind::Sim(f) if f.fault() == Fault::RateLimitedMs => Some(Duration::from_millis(250)),
+        Kind::Sim(Fault::RateLimited) => Some(Duration::from_secs(1)),
+        Kind::Sim(Fault::RateLimitedMs) => Some(Duration::from_millis(250)),
         _ => None,
     };
     for (i, wait) in run.waits.iter().enumerate() {
@@ -395,7 +381,7 @@ async fn a_thousand_faulty_runs_end_right_and_lose_nothing() {
                 let mut prepared = request(&target(&base, protocol), prompt);
                 prepared.headers.push((RUN_HEADER.into(), i.to_string()));
                 let fault = match kind {
-                    Kind::Sim(f) => Some(f.fault()),
+                    Kind::Sim(f) => Some(f),
                     Kind::CancelHang => Some(Fault::Hang),
                     Kind::CancelStall => Some(Fault::Stall),
                     _ => None,

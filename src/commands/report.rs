@@ -1,7 +1,6 @@
 //! What the headless commands print about a run: the JSON object of `ask --json` (and of each
 //! run of `compare --json`), and notes on stderr.
 
-use std::io::Write;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -13,9 +12,9 @@ use crate::provider::Transcript;
 use crate::provider::client::{Failure, RunEnd, RunEvent, RunOutcome};
 use crate::provider::request::ChatRequest;
 
-/// A line on stderr. Write errors are ignored: there is nobody left to tell.
+/// A line on stderr ([`crate::logging::tell`]).
 pub fn note(msg: impl std::fmt::Display) {
-    let _ = writeln!(std::io::stderr(), "thinkbench: {msg}");
+    crate::logging::tell(msg);
 }
 
 fn ms(d: Option<Duration>) -> Value {

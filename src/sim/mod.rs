@@ -44,7 +44,7 @@ use crate::catalog::Catalog;
 
 pub use faults::{Fault, ParseFaultError};
 pub use generate::{Script, count_tokens, script, tokenize};
-pub use hostile::{ANSWER as HOSTILE_ANSWER, HOSTILE_END, HUGE_LINE_CHARS, HUGE_LINES, Hostile};
+pub use hostile::{ANSWER as HOSTILE_ANSWER, HOSTILE_END, Hostile};
 pub use server::{RecordedRequest, Simulator};
 
 /// The request header that forces a fault on one request (tests only; real clients never send it).
