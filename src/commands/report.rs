@@ -9,7 +9,9 @@ use crate::config::ConfigError;
 use crate::connect::Connection;
 use crate::exit;
 use crate::provider::Transcript;
-use crate::provider::client::{Failure, RunEnd, RunEvent, RunOutcome};
+use crate::provider::client::{
+    Failure, NO_RESPONSE, NOT_CONNECTED, RunEnd, RunEvent, RunOutcome, STALLED,
+};
 use crate::provider::request::ChatRequest;
 
 /// A line on stderr ([`crate::logging::tell`]).
@@ -67,15 +69,15 @@ pub fn hint(conn: &Connection, end: &RunEnd) -> Option<String> {
             "rate limits apply per model and per account; they usually clear within a minute"
                 .into(),
         ),
-        Failure::Network(m) if m.starts_with("no response within") => Some(
+        Failure::Network(m) if m.starts_with(NO_RESPONSE) => Some(
             "the server accepted the request but sent nothing back; raise [network] \
              idle_timeout_secs in the config to wait longer"
                 .into(),
         ),
-        Failure::Network(m) if m.contains("could not connect") => {
+        Failure::Network(m) if m.contains(NOT_CONNECTED) => {
             Some(format!("is the server at {} running?", conn.route.base_url))
         }
-        Failure::Interrupted(m) if m.contains("stalled") => Some(
+        Failure::Interrupted(m) if m.contains(STALLED) => Some(
             "raise [network] idle_timeout_secs in the config to wait longer for a slow server"
                 .into(),
         ),

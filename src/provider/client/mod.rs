@@ -28,7 +28,9 @@ use super::request::PreparedRequest;
 use crate::text::inert;
 use outcome::{describe, inert_error};
 
-pub use outcome::{Failure, RunEnd, RunEvent, RunOutcome, Timings};
+pub use outcome::{
+    Failure, NO_RESPONSE, NOT_CONNECTED, RunEnd, RunEvent, RunOutcome, STALLED, Timings,
+};
 pub use settings::{ApiKey, NetworkSettings};
 
 /// One HTTP client, shared by every run.
@@ -260,7 +262,7 @@ impl Client {
             r = tokio::time::timeout(self.net.idle_timeout, send) => match r {
                 Err(_) => Sent::Error {
                     message: format!(
-                        "no response within {} (the wait is [network] idle_timeout_secs)",
+                        "{NO_RESPONSE} {} (the wait is [network] idle_timeout_secs)",
                         stream::seconds(self.net.idle_timeout)
                     ),
                     retry: false,

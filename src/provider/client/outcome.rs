@@ -107,10 +107,16 @@ fn tls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls:
     tls_error(e.downcast_ref::<std::io::Error>()?.get_ref()?)
 }
 
+/// The words that open the failure messages the user is given advice on
+/// (`commands::report::hint`): one place, so the advice cannot drift from the message.
+pub const NO_RESPONSE: &str = "no response within";
+pub const NOT_CONNECTED: &str = "could not connect";
+pub const STALLED: &str = "the server stalled";
+
 /// A reqwest error in words a user can act on (never with a key: keys are only in headers).
 pub(super) fn describe(e: &reqwest::Error) -> String {
     let mut msg = if e.is_connect() {
-        "could not connect".to_string()
+        NOT_CONNECTED.to_string()
     } else if e.is_timeout() {
         "timed out".to_string()
     } else if e.is_body() || e.is_decode() {

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
 
-use super::outcome::{Failure, RunEnd, RunEvent, RunOutcome, Timings, describe, inert_error};
+use super::outcome::{
+    Failure, RunEnd, RunEvent, RunOutcome, STALLED, Timings, describe, inert_error,
+};
 use super::settings::NetworkSettings;
 use crate::provider::decode::{self, DecodeInfo};
 use crate::provider::request::PreparedRequest;
@@ -99,7 +101,7 @@ pub(super) async fn read_stream(
                     // missing.
                     None if decoder.info().finished => RunEnd::Complete,
                     None => RunEnd::Failed(Failure::Interrupted(format!(
-                        "no data for {} from {} after {} chunk(s): the server stalled \
+                        "no data for {} from {} after {} chunk(s): {STALLED} \
                          (the wait is [network] idle_timeout_secs)",
                         seconds(net.idle_timeout),
                         req.body["model"].as_str().unwrap_or("the model"),
