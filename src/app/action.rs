@@ -4,6 +4,7 @@ use crate::provider::client::{RunEvent, RunOutcome};
 use crate::provider::request::PreparedRequest;
 
 use super::input::Input;
+use super::run_feed::RunFeed;
 use super::state::library::Row;
 use super::state::{ProviderInfo, Viewport};
 use crate::clipboard::CopyReport;
@@ -16,6 +17,9 @@ pub enum Action {
     Input { input: Input, composer: String },
     /// Progress of the run that fills variant `variant`.
     Run { variant: u64, event: RunEvent },
+    /// Events of the run that fills `variant` are waiting in `feed` (taken all at once; the
+    /// request task sends this only when the feed was empty).
+    RunFeed { variant: u64, feed: RunFeed },
     /// The run that fills `variant` ended.
     RunEnded { variant: u64, outcome: RunOutcome },
     /// The switch to provider `name` finished.
@@ -57,7 +61,7 @@ pub enum Action {
 /// Something `update` wants done outside the state.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// Send `request` and report its progress as [`Action::Run`] / [`Action::RunEnded`].
+    /// Send `request` and report its progress as [`Action::RunFeed`] / [`Action::RunEnded`].
     StartRun {
         variant: u64,
         /// Whose connection carries it.

@@ -19,6 +19,7 @@ use crate::connect::{Connection, Opening};
 use crate::provider::client::{Failure, RunEnd, RunOutcome};
 
 use super::action::{Action, Effect};
+use super::run_feed::RunFeed;
 use super::session_tasks::SessionTasks;
 use super::state::ProviderInfo;
 use crate::session::store::Store;
@@ -187,10 +188,14 @@ impl Effects {
         let client = conn.client.clone();
         let key = conn.key.clone();
         let events = tx.clone();
+        let feed = RunFeed::new();
         let run = tokio::spawn(async move {
             client
                 .run(&request, key.as_ref(), &token, &mut |event| {
-                    let _ = events.send(Action::Run { variant, event });
+                    if feed.push(event) {
+                        let feed = feed.clone();
+                        let _ = events.send(Action::RunFeed { variant, feed });
+                    }
                 })
                 .await
         });

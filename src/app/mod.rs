@@ -6,6 +6,7 @@ pub mod effects;
 pub mod input;
 pub mod keymap;
 pub mod persist;
+pub mod run_feed;
 pub mod search;
 pub mod session_tasks;
 pub mod state;

@@ -41,6 +41,11 @@ pub fn update(state: &mut State, action: Action) -> Outcome {
     match action {
         Action::Input { input, composer } => keys::input(state, input, &composer, &mut out),
         Action::Run { variant, event } => runs::event(state, variant, event),
+        Action::RunFeed { variant, feed } => {
+            for event in feed.take() {
+                runs::event(state, variant, event);
+            }
+        }
         Action::RunEnded { variant, outcome } => runs::ended(state, variant, outcome),
         Action::ProviderSwitched { name, result } => {
             switch::finished(state, name, result, &mut out)
