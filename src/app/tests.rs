@@ -945,6 +945,44 @@ fn pasted_line_breaks_become_newlines() {
 }
 
 #[test]
+fn a_large_paste_is_a_tag_in_the_composer_and_its_text_is_sent() {
+    let mut s = state();
+    let big: String = (0..150_000)
+        .map(|i| format!("{i:7} let x = f(y);\r\n"))
+        .collect();
+    let paste = |s: &mut State, text: &str, composer: &str| {
+        update(
+            s,
+            Action::Input {
+                input: Input::Paste(text.into()),
+                composer: composer.into(),
+            },
+        )
+        .effects
+    };
+    let tag = match paste(&mut s, &big, "").as_slice() {
+        [Effect::ComposerInsert(tag)] => tag.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(tag, "[pasted #1 · 150,000 lines · 3.1 MB]");
+    assert!(s.notice.as_ref().unwrap().text.contains("delete the tag"));
+    // A small paste next to it stays as it is.
+    assert_eq!(
+        paste(&mut s, "and this", &tag),
+        vec![Effect::ComposerInsert("and this".into())]
+    );
+    let (_, body) = send(&mut s, &format!("Review:\n{tag}\nand this"));
+    let expected = format!("Review:\n{}\nand this", big.replace("\r\n", "\n"));
+    let prompt = &s.conversation.turns[0].prompt;
+    // (Compared by length and ends: a failing assert_eq would print megabytes.)
+    let ends = |t: &str| (t.len(), t[..40].to_string(), t[t.len() - 40..].to_string());
+    assert_eq!(ends(prompt), ends(&expected));
+    assert!(*prompt == expected);
+    assert!(body["messages"][0]["content"] == expected.as_str());
+    assert!(s.pastes.is_empty(), "sent pastes are let go");
+}
+
+#[test]
 fn server_model_lists_are_filtered_of_control_characters() {
     let mut s = state();
     update(

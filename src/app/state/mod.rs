@@ -9,6 +9,7 @@ use super::search::Search;
 
 pub mod compare;
 pub mod library;
+pub mod pastes;
 
 use compare::Compare;
 use library::{Library, SessionRef};
@@ -252,6 +253,8 @@ pub struct State {
     pub reasoning_folded: bool,
     pub search: Option<Search>,
     pub overlays: Vec<Overlay>,
+    /// Large pastes held as tags in the composer until the message is sent.
+    pub pastes: pastes::Pastes,
     pub notice: Option<Notice>,
     pub viewport: Viewport,
     /// Wall clock in Unix milliseconds, advanced by ticks.
@@ -291,6 +294,7 @@ impl State {
             reasoning_folded: false,
             search: None,
             overlays: Vec::new(),
+            pastes: Default::default(),
             notice: None,
             viewport: Viewport::default(),
             now_ms: 0,

@@ -227,6 +227,7 @@ pub fn connection_opened(
 
 /// Send `composer` to every column that can take it, each with its own history.
 pub fn send(state: &mut State, composer: &str, out: &mut Outcome) {
+    let composer = state.pastes.expand(composer).into_owned();
     let text = composer.trim_end();
     if text.trim().is_empty() {
         out.dirty = false;

@@ -1,15 +1,16 @@
 //! Where input goes: the top popup first, then the search field while a query is typed, then
 //! the key map; what none of them takes goes to the message editor.
 
-use super::{commands, modal, pointer};
+use super::{commands, modal, notice, pointer};
 use crate::app::action::{Effect, Outcome};
 use crate::app::input::{Input, KeyPress};
 use crate::app::keymap::Command;
-use crate::app::state::{Overlay, Pane, State};
+use crate::app::state::pastes::Pastes;
+use crate::app::state::{Level, Overlay, Pane, State};
 
 pub fn input(state: &mut State, input: Input, composer: &str, out: &mut Outcome) {
     match input {
-        Input::Paste(text) => paste(state, text, out),
+        Input::Paste(text) => paste(state, text, composer, out),
         Input::Mouse(m) => pointer::mouse(state, m),
         Input::Key(k) => key(state, k, composer, out),
     }
@@ -51,7 +52,7 @@ fn key(state: &mut State, k: KeyPress, composer: &str, out: &mut Outcome) {
     }
 }
 
-fn paste(state: &mut State, text: String, out: &mut Outcome) {
+fn paste(state: &mut State, text: String, composer: &str, out: &mut Outcome) {
     // Terminals deliver pasted line breaks as CR (tmux) or CR LF (Windows text).
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
     match state.overlays.last_mut() {
@@ -72,6 +73,18 @@ fn paste(state: &mut State, text: String, out: &mut Outcome) {
             Some(s) if s.editing => s.query.push_str(text.lines().next().unwrap_or("")),
             _ => {
                 state.focus = Pane::Composer;
+                let text = if Pastes::collapses(&text) {
+                    let tag = state.pastes.hold(text, composer);
+                    notice(
+                        state,
+                        Level::Info,
+                        "a large paste is held as one tag: the message sends its text in the \
+                         tag's place (delete the tag to drop it)",
+                    );
+                    tag
+                } else {
+                    text
+                };
                 out.effects.push(Effect::ComposerInsert(text));
             }
         },

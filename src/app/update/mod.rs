@@ -129,8 +129,10 @@ fn finish_first(state: &State, when: &str) -> String {
 
 /// A message went out: an info notice was about the screen before it ("comparing 3 targets:
 /// the next message goes to each", "copied"), so it goes now instead of on a timer later, when
-/// nothing else would be drawn. Warnings and errors stay for their time.
+/// nothing else would be drawn. Warnings and errors stay for their time. Pastes held as tags
+/// went out with it.
 fn sent(state: &mut State) {
+    state.pastes.clear();
     if state
         .notice
         .as_ref()

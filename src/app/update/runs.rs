@@ -26,6 +26,7 @@ fn still_streaming(state: &mut State, what: &str) {
 
 /// Send the composer's text as a new message with the next message's settings.
 pub fn send(state: &mut State, composer: &str, out: &mut Outcome) {
+    let composer = state.pastes.expand(composer).into_owned();
     let text = composer.trim_end();
     if text.trim().is_empty() {
         out.dirty = false;
