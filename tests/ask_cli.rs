@@ -304,6 +304,46 @@ async fn api_key_cmd_supplies_the_key_and_never_shows_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_written_into_the_config_is_refused_or_warned_about_and_never_quoted() {
+    // An `api_key` line: refused with the way out, and the parser's quote of the line (the
+    // key itself) is not shown.
+    let home = Home::new();
+    let path = home.config(&format!("[providers.modelstudio]\napi_key = \"{KEY}\"\n"));
+    let out = thinkbench(&home, &["ask", "--config", path.to_str().unwrap(), "q"]).await;
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        [
+            "`api_key` is not read from the config file",
+            "api_key_env",
+            "api_key_cmd"
+        ]
+        .iter()
+        .all(|n| out.stderr.contains(n)),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains(KEY) && !out.stdout.contains(KEY));
+
+    // A key command that prints a literal key, in a file others can read: a warning, and the
+    // request still goes out (the unit tests check that a user-only file gets no warning).
+    let (out, sim) = ask_with_key_cmd(&format!("echo {KEY}")).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(sim.requests()[0].authorized);
+    assert!(
+        [
+            "readable by other users (mode 0644)",
+            "providers.sim.api_key_cmd",
+            "chmod 600"
+        ]
+        .iter()
+        .all(|n| out.stderr.contains(n)),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains(KEY) && !out.stdout.contains(KEY));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_key_command_is_announced_on_stderr() {
     let (out, sim) = ask_with_key_cmd(&format!("sleep 1.5; printf '%s\\\\n' {KEY}")).await;
     assert_eq!(out.code, 0, "{}", out.stderr);

@@ -4,6 +4,7 @@
 //! a missing default file is not an error, a missing `--config FILE` is. Unknown keys are
 //! errors, so a typo is reported instead of silently ignored.
 
+mod exposure;
 pub mod key;
 pub mod paths;
 pub mod presets;
@@ -93,6 +94,35 @@ pub struct Config {
     /// Where this config came from (not part of the file).
     #[serde(skip)]
     pub source: Option<PathBuf>,
+    /// What the user should know about the file (already said on stderr when it was read).
+    #[serde(skip)]
+    pub warnings: Vec<String>,
+}
+
+/// A TOML error, said without quoting the file when the file holds something key-shaped (the
+/// parser's message shows the offending line, which may be the key itself).
+fn parse_error(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim();
+    let field = message
+        .strip_prefix("unknown field `")
+        .and_then(|m| m.split('`').next());
+    if let Some(f @ ("api_key" | "apikey" | "key" | "token" | "secret")) = field {
+        return format!(
+            "`{f}` is not read from the config file, where a key would sit in plain text: put \
+             the key in an environment variable named by api_key_env, or set api_key_cmd to a \
+             command that prints it (a password manager, a keyring); then delete the `{f}` line"
+        );
+    }
+    if exposure::keys_in(text).is_empty() {
+        return e.to_string().trim().to_string();
+    }
+    match e.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!("line {line}: {message}")
+        }
+        None => message.to_string(),
+    }
 }
 
 impl Config {
@@ -117,14 +147,20 @@ impl Config {
                 )));
             }
         };
+        // Said before the file is judged: a refused `api_key` line is still a key on disk.
+        let warning = exposure::warning(&path, &text);
+        if let Some(w) = &warning {
+            crate::logging::tell(w);
+        }
         let mut config = Config::parse(&text)
             .map_err(|e| ConfigError::new(format!("config file {}: {e}", path.display())))?;
         config.source = Some(path);
+        config.warnings = warning.into_iter().collect();
         Ok(config)
     }
 
     pub fn parse(text: &str) -> Result<Config, String> {
-        let config: Config = toml::from_str(text).map_err(|e| e.to_string().trim().to_string())?;
+        let config: Config = toml::from_str(text).map_err(|e| parse_error(text, &e))?;
         config.validate()?;
         Ok(config)
     }

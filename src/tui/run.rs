@@ -114,6 +114,15 @@ pub async fn prepare_with(
             until_ms: state.now_ms + 8_000,
         });
     }
+    if let Some(w) = config.warnings.first()
+        && state.notice.is_none()
+    {
+        state.notice = Some(Notice {
+            text: w.trim_start_matches("warning: ").to_string(),
+            level: Level::Warn,
+            until_ms: state.now_ms + 15_000,
+        });
+    }
     let (method, limit) = config.clipboard();
     let copied = tx.clone();
     let report: Reporter = Arc::new(move |r| {
