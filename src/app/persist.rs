@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use crate::app::state::State;
 use crate::app::state::compare::Compare;
-use crate::session::store::{Op, SNAPSHOT_EVERY, SessionMeta, TurnRecord, Writer};
+use crate::session::store::{Op, SessionMeta, TurnRecord, Writer, snapshot_every};
 use crate::session::{Conversation, Status, Variant};
 
 /// What was last sent of a variant.
@@ -236,7 +236,7 @@ fn conversation(
                 Some((m, at)) => {
                     m.status != mark.status
                         || !v.status.is_running()
-                        || now.duration_since(*at) >= SNAPSHOT_EVERY
+                        || now.duration_since(*at) >= snapshot_every(v)
                 }
             };
             if due {

@@ -9,7 +9,7 @@ use std::time::Instant;
 use super::report::note;
 use crate::exit;
 use crate::session::store::{
-    Op, SNAPSHOT_EVERY, SessionMeta, Store, StoreError, TurnRecord, new_id,
+    Op, SessionMeta, Store, StoreError, TurnRecord, new_id, snapshot_every,
 };
 use crate::session::{Conversation, RequestRecord, Variant};
 
@@ -158,12 +158,12 @@ impl Recording {
         });
     }
 
-    /// [`Recording::variant`] while it streams, at most every [`SNAPSHOT_EVERY`].
+    /// [`Recording::variant`] while it streams, at most every [`snapshot_every`].
     pub fn snapshot(&mut self, column: Option<usize>, turn_id: u64, v: &Variant) {
         let now = Instant::now();
         if self
             .last_snapshot
-            .is_some_and(|at| now.duration_since(at) < SNAPSHOT_EVERY)
+            .is_some_and(|at| now.duration_since(at) < snapshot_every(v))
         {
             return;
         }

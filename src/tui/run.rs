@@ -47,6 +47,10 @@ pub const FRAME: Duration = Duration::from_millis(16);
 pub const STREAM_FRAME: Duration = Duration::from_millis(30);
 /// While something runs (live timers, spinner), redraw at least this often.
 const LIVE_TICK: Duration = Duration::from_millis(100);
+/// While an answer streams, what changed goes to the session store at most this often (the
+/// persister compares every message of the conversation with what it last sent, which in a
+/// history of thousands of messages was a quarter of the loop's time when done every frame).
+const SYNC_WHILE_STREAMING: Duration = Duration::from_millis(250);
 /// Actions taken off the bus per wake-up, at most.
 const BATCH: usize = 4096;
 
@@ -410,6 +414,7 @@ where
     let mut dirty = true;
     // Something happened since the state was last given to the persister.
     let mut changed = true;
+    let mut last_sync: Option<Instant> = None;
     let mut last_draw: Option<Instant> = None;
     // When the oldest key (or paste, or mouse event) that changed the screen, not yet drawn,
     // was read: input is drawn at once, not at the next frame deadline.
@@ -447,9 +452,12 @@ where
             terminal.backend_mut().write_raw(&wb.osc52)?;
             wb.osc52.clear();
         }
-        if changed || wb.persist.behind() {
+        if (changed || wb.persist.behind())
+            && (!wb.state.is_running() || last_sync.is_none_or(|t| now >= t + SYNC_WHILE_STREAMING))
+        {
             // What changed goes to the session store (a channel send; never the disk).
             wb.persist.sync(&wb.state, now);
+            last_sync = Some(now);
             changed = false;
         }
         if wb.state.quit || stop_when.as_mut().is_some_and(|f| f(&wb.state)) {

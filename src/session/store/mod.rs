@@ -263,6 +263,19 @@ pub enum Op {
 /// that grows with the answer (a quarter second was a tenth of a paced stream's CPU).
 pub const SNAPSHOT_EVERY: Duration = Duration::from_secs(1);
 
+/// How long a streaming variant of `v` waits between snapshots: [`SNAPSHOT_EVERY`], and a
+/// second more for each MiB of its text (reasoning and answer) beyond the first. Each snapshot rewrites and re-indexes
+/// the whole text, so a fixed interval costs time that grows with the square of a long answer;
+/// this way about a MiB a second is written however long it grows.
+pub fn snapshot_every(v: &crate::session::Variant) -> Duration {
+    snapshot_every_for(v.reply.answer.len() + v.reply.reasoning.len())
+}
+
+fn snapshot_every_for(text_bytes: usize) -> Duration {
+    let mib = text_bytes >> 20;
+    SNAPSHOT_EVERY * (1 + mib.min(600) as u32)
+}
+
 /// How long a connection waits for another one's lock before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -451,6 +464,14 @@ mod roundtrip_tests;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_answers_are_snapshotted_less_often() {
+        assert_eq!(snapshot_every_for(0), SNAPSHOT_EVERY);
+        assert_eq!(snapshot_every_for((1 << 20) - 1), SNAPSHOT_EVERY);
+        assert_eq!(snapshot_every_for(5 << 20), SNAPSHOT_EVERY * 6);
+        assert_eq!(snapshot_every_for(usize::MAX >> 1), SNAPSHOT_EVERY * 601);
+    }
 
     #[test]
     fn dates_are_utc() {
