@@ -69,6 +69,15 @@ pub fn group(n: u64) -> String {
     out
 }
 
+/// A size for people: `12 KB`, `10.0 MB`.
+pub fn size(bytes: usize) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
+}
+
 /// A duration for people: `0.4 s`, `12 s`, `2 m 05 s`.
 pub fn secs(ms: u64) -> String {
     if ms < 10_000 {

@@ -572,6 +572,40 @@ mod tests {
     }
 
     #[test]
+    fn a_long_prompt_is_folded_to_its_head_and_a_line_that_says_how_long_it_is() {
+        let mut s = state(2);
+        s.conversation.turns[0].prompt = (0..100_000).map(|i| format!("row {i}\n")).collect();
+        s.conversation.turns[1].prompt = (0..40).map(|i| format!("short {i}\n")).collect();
+        s.conversation_scroll = Scroll {
+            top: 0,
+            follow: false,
+            reveal: None,
+        };
+        let mut view = View::new(Theme::builtin("dark"));
+        let mut term = Terminal::new(TestBackend::new(140, 120)).unwrap();
+        let vp = draw(&mut term, &mut view, &s);
+        let buf = term.backend().buffer();
+        let screen: String = (0..buf.area.height)
+            .map(|y| {
+                let row: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+                row + "\n"
+            })
+            .collect();
+        assert!(screen.contains("row 11 "), "{screen}");
+        assert!(!screen.contains("row 12 "), "{screen}");
+        assert!(
+            screen.contains("⋯ 100,000 lines, 966 KB in all: the whole prompt was sent"),
+            "{screen}"
+        );
+        // The second prompt has 40 rows: shown whole, and right below the first answer.
+        assert!(
+            screen.contains("short 0 ") && screen.contains("short 39 "),
+            "{screen}"
+        );
+        assert!(vp.turn_starts[1] < 40, "{:?}", vp.turn_starts);
+    }
+
+    #[test]
     fn a_long_notice_takes_the_status_line_and_ends_with_an_ellipsis() {
         use crate::app::state::{Level, Notice};
         let mut s = state(0);

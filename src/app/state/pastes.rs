@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use crate::text::group;
+use crate::text::{group, size};
 
 /// Pastes with more lines than this are held as a tag.
 pub const COLLAPSE_LINES: usize = 1_000;
@@ -58,14 +58,6 @@ impl Pastes {
 
     pub fn is_empty(&self) -> bool {
         self.held.is_empty()
-    }
-}
-
-fn size(bytes: usize) -> String {
-    if bytes >= 1024 * 1024 {
-        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
-    } else {
-        format!("{} KB", bytes.div_ceil(1024))
     }
 }
 

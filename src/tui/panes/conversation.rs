@@ -288,7 +288,7 @@ impl ConversationPane {
         let old = self.turns.remove(&turn.id);
         let prompt = match old {
             Some(c) if c.key.width == key.width && c.key.theme == key.theme => c.prompt,
-            _ => wrapped_lines(&turn.prompt, width, theme.text),
+            _ => prompt_lines(&turn.prompt, width, ctx),
         };
         let you = Line::from(vec![
             Span::styled("▌ You", theme.user),
@@ -318,6 +318,44 @@ impl ConversationPane {
         self.turns.insert(turn.id, cache);
         h
     }
+}
+
+/// A prompt of more rows than this is folded to its first [`PROMPT_HEAD`] rows and a line
+/// that says how long it is (a pasted file of 100,000 lines is not scrolled through in the
+/// conversation; it was sent whole, and copying the message copies it whole).
+const PROMPT_FOLD: usize = 40;
+const PROMPT_HEAD: usize = 12;
+
+/// The rows of prompt `text` at `width`: all of them, or folded. Only the head of a long
+/// prompt is wrapped, so a 10 MB prompt costs what a short one does.
+fn prompt_lines(text: &str, width: u16, ctx: &Ctx) -> Vec<Line<'static>> {
+    let theme = ctx.theme;
+    // Enough text for one row more than the fold: PROMPT_FOLD + 1 source lines, each at most
+    // that many rows of four bytes a column.
+    let rows = PROMPT_FOLD + 1;
+    let whole = text;
+    let text = text.trim_end_matches(['\n', '\r']);
+    let mut end = text
+        .match_indices('\n')
+        .nth(rows - 1)
+        .map_or(text.len(), |(i, _)| i);
+    end = end.min(rows * width as usize * 4);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut lines = wrapped_lines(&text[..end], width, theme.text);
+    if end == text.len() && lines.len() <= PROMPT_FOLD {
+        return lines;
+    }
+    lines.truncate(PROMPT_HEAD);
+    let note = format!(
+        "⋯ {} lines, {} in all: the whole prompt was sent ({} copies the message)",
+        group(whole.lines().count() as u64),
+        crate::text::size(whole.len()),
+        ctx.keymap.hint(Command::CopyMessage)
+    );
+    lines.extend(wrapped_lines(&note, width, theme.meta));
+    lines
 }
 
 /// Row `k` of a laid-out turn.
@@ -366,7 +404,7 @@ fn reflowed(height: usize, from: u16, to: u16) -> usize {
 /// A rough height for a turn never laid out: its text as if it were one paragraph.
 fn estimate(turn: &Turn, width: u16) -> usize {
     let w = (width.saturating_sub(INDENT) as usize).max(1);
-    let prompt = turn.prompt.len().div_ceil(w).max(1);
+    let prompt = turn.prompt.len().div_ceil(w).clamp(1, PROMPT_FOLD);
     let answer = turn
         .active()
         .map_or(0, |v| 1 + v.reply.answer.len().div_ceil(w));
